@@ -1,0 +1,45 @@
+"""The `appliance` command (DESIGN.md section 6).
+
+Thin on purpose: it parses arguments and hands each subcommand to a small module under
+`appliance.commands`, each of which exposes `register(subparsers)` and sets `handler` on its
+parser. Handlers return the process exit code and turn our errors into one clear line: a
+cashier or a technician never sees a traceback. Command modules import heavy libraries (Kivy,
+evdev, pyusb) inside their handlers, so `appliance --help` stays instant everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from appliance import __version__
+
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appliance",
+        description="Caisse enregistreuse pour les boutiques qui tiennent leurs comptes"
+        " dans Kafinea.",
+    )
+    parser.add_argument("--version", action="version", version=f"appliance {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        return 130

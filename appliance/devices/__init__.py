@@ -1,0 +1,1 @@
+"""Scanners and keypad (evdev), ESC/POS printers, cash drawers and the virtual printer."""

@@ -1,0 +1,1 @@
+"""Kafinea (vtiger webservice) client, schema map, ticket mapping, sync worker and sandbox."""

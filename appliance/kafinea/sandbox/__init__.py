@@ -1,0 +1,1 @@
+"""A Kafinea-compatible webservice on loopback, for development, tests, demos and training."""

@@ -1,0 +1,1 @@
+"""SQLite stores: the fiscal journal, the catalogue cache and the sync outbox."""

@@ -1,0 +1,1 @@
+"""The Kivy kiosk. It calls only the Till."""
