@@ -1,0 +1,220 @@
+"""Configuration: every bad file gives one clear ConfigError; good files round-trip."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from appliance.config import (
+    Config,
+    ConfigError,
+    Connection,
+    KafineaConfig,
+    load_config,
+    write_access_key,
+    write_config,
+)
+
+FULL = """
+data_dir = "state"
+[kafinea]
+url = "https://apps.kafinea.com/kfn123456789"
+username = "caisse@boutique.fr"
+access_key_file = "access-key"
+register = "Caisse 1"
+timeout_s = 10
+[kafinea.modules]
+payments = "Payments"
+[kafinea.fields.products]
+barcode = "productcode"
+[register]
+default_account = "Client comptoir"
+payment_methods = ["Espèces", "Carte bancaire"]
+rounding_cents = 5
+display = "ht"
+manager_pin = "1234"
+[printer]
+connection = "tcp:192.168.1.50:9100"
+columns = 42
+[drawer]
+connection = "serial:/dev/ttyUSB0:9600"
+pin = 5
+[scanner]
+devices = ["/dev/input/by-id/usb-scanner"]
+layout = "fr"
+[ui]
+language = "en"
+fullscreen = false
+[shop]
+trade_name = "Épicerie Martin"
+siret = "12345678901234"
+vat_number = "FR12345678901"
+address_lines = ["1 rue de la Paix", "75002 Paris"]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "appliance.toml", mode: int = 0o644) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+def test_full_file_is_typed(tmp_path: Path) -> None:
+    key = write(tmp_path, "s3cretKey123\n", "access-key", 0o600)
+    config = load_config(write(tmp_path, FULL))
+    assert config.data_dir == tmp_path.resolve() / "state"
+    assert config.kafinea is not None
+    assert config.kafinea.webservice_url == "https://apps.kafinea.com/kfn123456789/webservice.php"
+    assert config.kafinea.access_key_file == tmp_path.resolve() / "access-key"
+    assert config.kafinea.modules == {"payments": "Payments"}
+    assert config.kafinea.fields == {"products": {"barcode": "productcode"}}
+    assert config.register.rounding_cents == 5
+    assert config.register.payment_methods == ("Espèces", "Carte bancaire")
+    assert config.printer.connection == Connection("tcp", host="192.168.1.50", port=9100)
+    assert config.drawer.connection == Connection("serial", device="/dev/ttyUSB0", baud=9600)
+    assert config.drawer.pin == 5
+    assert config.scanner.layout == "fr"
+    assert config.ui.language == "en"
+    assert not config.ui.fullscreen
+    assert config.shop.address_lines == ("1 rue de la Paix", "75002 Paris")
+    assert config.access_key() == "s3cretKey123"
+    assert key.exists()
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.kafinea is None
+    assert config.printer.connection.kind == "none"
+    assert config.drawer.connection.kind == "printer"
+    assert config.ui.language == "fr"
+    with pytest.raises(ConfigError, match=r"no \[kafinea\]"):
+        config.access_key()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour = 1", r"unknown key colour"),
+        ("[ui]\nlanguage = 'de'", r'ui.language: expected one of "fr", "en"'),
+        ("[ui]\nfullscreen = 'yes'", r"ui.fullscreen: expected true or false, got a string"),
+        ("[printer]\ncolumns = 'wide'", r"printer.columns: expected an integer from 24 to 80"),
+        ("[printer]\nconnection = 'lpt1'", r"printer.connection: expected none, tcp:HOST:PORT"),
+        ("[printer]\nspeed = 3", r"unknown key printer.speed"),
+        ("[drawer]\npin = 3", r"drawer.pin: expected 2 or 5"),
+        ("[kafinea]\nusername = 'a@b.fr'", r"kafinea.url is missing"),
+        (
+            "[kafinea]\nurl = 'https://x.fr/k'\nregister = 'C1'\naccess_key_file = 'k'",
+            r"kafinea.username is missing",
+        ),
+        (
+            "[kafinea]\nurl = 'http://kafinea.example.com/k'\nusername='a@b.fr'\nregister='C'",
+            r"plain http:// is only allowed to this machine",
+        ),
+        (
+            "[kafinea]\nurl = 'https://x.fr/k'\nusername='a@b.fr'\nregister='C'",
+            r"exactly one of access_key_file or access_key",
+        ),
+        (
+            "[kafinea]\nurl='https://x.fr/k'\nusername='a'\nregister='C'\naccess_key_file='k'"
+            "\n[kafinea.modules]\npayments = 3",
+            r"kafinea.modules.payments: expected a field or module name, got an integer",
+        ),
+        ("[shop]\nsiret = '123'", r"shop.siret: expected 14 digits"),
+        ("[register]\nmanager_pin = 1234", r"register.manager_pin: expected 4 to 8 digits"),
+        ("ui = 3", r"\[ui\]: expected a table, got an integer"),
+        ("[ui\n", r"not valid TOML"),
+    ],
+)
+def test_bad_values_give_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_http_allowed_to_loopback(tmp_path: Path) -> None:
+    for host in ("127.0.0.1:8080", "localhost", "[::1]:9"):
+        text = f"[kafinea]\nurl='http://{host}/k'\nusername='a@b.fr'\nregister=1\naccess_key='x'"
+        config = load_config(write(tmp_path, text, mode=0o600))
+        assert config.kafinea is not None
+        assert config.kafinea.register == "1"
+
+
+def test_access_key_file_must_be_private(tmp_path: Path) -> None:
+    key = write(tmp_path, "topsecret\n", "access-key", 0o644)
+    text = "[kafinea]\nurl='https://x.fr/k'\nusername='a@b.fr'\nregister='C'\naccess_key_file='access-key'"
+    config = load_config(write(tmp_path, text))
+    with pytest.raises(ConfigError, match=r"mode 0644; it must be readable by its owner only") as e:
+        config.access_key()
+    assert "topsecret" not in str(e.value)
+    key.chmod(0o600)
+    assert config.access_key() == "topsecret"
+    key.unlink()
+    with pytest.raises(ConfigError, match="access key file not found"):
+        config.access_key()
+
+
+def test_inline_key_needs_private_config_and_stays_out_of_repr(tmp_path: Path) -> None:
+    text = (
+        "[kafinea]\nurl='https://x.fr/k'\nusername='a@b.fr'\nregister='C'\naccess_key='topsecret'"
+    )
+    path = write(tmp_path, text, mode=0o644)
+    config = load_config(path)
+    assert "topsecret" not in repr(config)
+    with pytest.raises(ConfigError, match="0644"):
+        config.access_key()
+    path.chmod(0o600)
+    assert config.access_key() == "topsecret"
+
+
+def test_write_round_trip_with_key_file(tmp_path: Path) -> None:
+    key_path = write_access_key(tmp_path / "etc" / "access-key", "abcDEF123")
+    assert os.stat(key_path).st_mode & 0o777 == 0o600
+    write(tmp_path, "x", "access-key", 0o600)
+    original = load_config(write(tmp_path, FULL))
+    kafinea = KafineaConfig(
+        url="https://apps.kafinea.com/kfn1",
+        username="caisse@boutique.fr",
+        register="Caisse 1",
+        access_key_file=key_path,
+        modules={"payments": "Paiements"},
+        fields={"products": {"barcode": "cf_ean"}},
+    )
+    config = Config(
+        data_dir=tmp_path / "data",
+        kafinea=kafinea,
+        register=original.register,
+        printer=original.printer,
+        drawer=original.drawer,
+        scanner=original.scanner,
+        ui=original.ui,
+        shop=original.shop,
+    )
+    target = write_config(config, tmp_path / "out" / "appliance.toml")
+    reread = load_config(target)
+    assert reread.kafinea == kafinea
+    assert reread.access_key() == "abcDEF123"
+    assert reread.register == original.register
+    assert reread.printer == original.printer
+    assert reread.drawer == original.drawer
+    assert reread.shop == original.shop
+    assert reread.ui == original.ui
+    assert "abcDEF123" not in target.read_text()
+    assert os.stat(target).st_mode & 0o777 == 0o644
+
+
+def test_write_inline_key_is_private(tmp_path: Path) -> None:
+    text = "[kafinea]\nurl='https://x.fr/k'\nusername='a@b.fr'\nregister='C'\naccess_key='k\"y'"
+    config = load_config(write(tmp_path, text, mode=0o600))
+    target = write_config(config, tmp_path / "copy.toml")
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert load_config(target).access_key() == 'k"y'
