@@ -2,7 +2,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appliance.pos.money import InvalidAmount, format_amount, parse_amount
+from appliance.pos.money import (
+    InvalidAmount,
+    InvalidQuantityText,
+    format_amount,
+    format_quantity,
+    parse_amount,
+    parse_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,3 +36,10 @@ def test_format_amount_groups_thousands_and_places_the_euro_sign_after():
 @given(st.integers(min_value=-10**11 + 1, max_value=10**11 - 1))
 def test_format_then_parse_is_the_identity(cents):
     assert parse_amount(format_amount(cents).replace("\u202f", "")) == cents
+
+
+def test_quantities_in_thousandths_read_and_print_in_french():
+    assert parse_quantity("1,250") == 1250 and parse_quantity("2") == 2000
+    assert format_quantity(1250) == "1,25" and format_quantity(-500) == "-0,5"
+    with pytest.raises(InvalidQuantityText):
+        parse_quantity("1,2345")
