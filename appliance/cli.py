@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from appliance import __version__
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "appliance.commands.backup",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
