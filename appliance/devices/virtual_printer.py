@@ -209,7 +209,7 @@ class VirtualPrinter:
 
 @contextlib.contextmanager
 def running_virtual_printer(
-    out_dir: Path, host: str = "127.0.0.1", port: int = 0, columns: int = 48,
+    out_dir: Path, host: str = "127.0.0.1", port: int = 0, *, columns: int = 48,
     pixel_width: int = 576,
 ) -> Iterator[VirtualPrinter]:
     """A started virtual printer on a free loopback port (port 0), stopped on exit."""

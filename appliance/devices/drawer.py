@@ -1,0 +1,137 @@
+"""Cash drawers: kicked through the printer's DK port, or on their own serial line.
+
+Both have the same `kick()`; the Till does not care which. `ESC p m t1 t2` opens a drawer on
+connector pin 2 (m = 0) or pin 5 (m = 1) with a pulse of t1 x 2 ms on and t2 x 2 ms off; some
+drawers need 50/50 units, some 25/25, hence the settings. Drawer state ("open") only exists
+where the printer reports its connector pin 3 (`DLE EOT 1`), and which level means "open"
+depends on the drawer's switch: `open_level` says it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from appliance.devices.connection import NoConnection, SerialConnection, parse_connection
+from appliance.devices.errors import DeviceError, DrawerError
+
+if TYPE_CHECKING:
+    from appliance.devices.printer import Printer
+
+DEFAULT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class DrawerSettings:
+    pin: int = 2
+    pulse_on_ms: int = 100
+    pulse_off_ms: int = 100
+    open_level: str = "high"  # connector pin 3 level reported while the drawer is open
+
+    def __post_init__(self) -> None:
+        if self.pin not in (2, 5):
+            raise DrawerError(f"broche de tiroir {self.pin} invalide : 2 ou 5")
+        for name in ("pulse_on_ms", "pulse_off_ms"):
+            value = getattr(self, name)
+            if not 2 <= value <= 510:
+                raise DrawerError(f"{name} = {value} ms hors limites (2 à 510 ms)")
+        if self.open_level not in ("high", "low"):
+            raise DrawerError(f"open_level {self.open_level!r} : 'high' ou 'low'")
+
+
+def kick_bytes(settings: DrawerSettings) -> bytes:
+    """ESC p m t1 t2 for these settings (pure; what both kinds of drawer send)."""
+    return bytes([
+        0x1B, 0x70, 0 if settings.pin == 2 else 1,
+        settings.pulse_on_ms // 2, settings.pulse_off_ms // 2,
+    ])
+
+
+class Drawer(Protocol):
+    description: str
+
+    def kick(self) -> None: ...
+
+    def is_open(self) -> bool | None: ...
+
+
+class PrinterDrawer:
+    """The usual wiring: an RJ11/RJ12 cable from the drawer to the printer's DK port."""
+
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+        self.description = f"tiroir relié à {printer.description}"
+
+    def kick(self) -> None:
+        self.printer.kick_drawer()
+
+    def is_open(self) -> bool | None:
+        """None when the printer does not report its drawer connector."""
+        try:
+            status = self.printer.status()
+        except DeviceError:
+            return None
+        if status.drawer_pin_high is None:
+            return None
+        high_means_open = self.printer.drawer_settings.open_level == "high"
+        return status.drawer_pin_high == high_means_open
+
+
+class SerialDrawer:
+    """A drawer on its own serial line, opened by the same ESC p bytes."""
+
+    def __init__(
+        self,
+        connection: SerialConnection,
+        settings: DrawerSettings | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.connection = connection
+        self.settings = settings or DrawerSettings()
+        self.timeout_s = timeout_s
+        self.description = f"tiroir série {connection.device}"
+
+    def kick(self) -> None:
+        import serial  # noqa: PLC0415 - optional dependency, only for serial drawers
+
+        try:
+            with serial.Serial(
+                self.connection.device, self.connection.baudrate,
+                timeout=self.timeout_s, write_timeout=self.timeout_s,
+            ) as line:
+                line.write(kick_bytes(self.settings))
+                line.flush()
+        except (serial.SerialException, OSError) as error:
+            raise DrawerError(
+                f"ouverture du {self.description} impossible : {error}"
+            ) from error
+
+    def is_open(self) -> bool | None:
+        return None
+
+
+class NoDrawer:
+    description = "aucun tiroir configuré"
+
+    def kick(self) -> None:
+        raise DrawerError("aucun tiroir-caisse configuré ([drawer] connection)")
+
+    def is_open(self) -> bool | None:
+        return None
+
+
+def open_drawer(
+    connection: str, printer: Printer, settings: DrawerSettings | None = None
+) -> Drawer:
+    """`printer` (or empty): through the printer; `serial:DEV:BAUD`: own line; `none`."""
+    text = connection.strip()
+    if text in ("", "printer"):
+        return PrinterDrawer(printer)
+    parsed = parse_connection(text)
+    if isinstance(parsed, SerialConnection):
+        return SerialDrawer(parsed, settings)
+    if isinstance(parsed, NoConnection):
+        return NoDrawer()
+    raise DrawerError(
+        f"connexion de tiroir {connection!r} non prise en charge : printer, serial:… ou none"
+    )

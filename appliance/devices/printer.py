@@ -1,0 +1,145 @@
+"""The printer the Till uses: render a document, send it through the transport, nothing more.
+
+    printer = open_printer("tcp:192.168.1.50:9100", profile="TM-T20II")
+    printer.print_receipt(receipt)      # raises PrinterUnavailable (never retried)
+    printer.kick_drawer()               # raises DrawerError
+    printer.status()                    # slow (status queries): never during a sale
+
+`NullPrinter` stands for the connection `none`: it prints nothing, says so, and lets the sale
+go on (receipts on request are the rule since 2023).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from PIL import Image
+
+from appliance.devices.connection import Connection, NoConnection, parse_connection
+from appliance.devices.drawer import DrawerSettings, kick_bytes
+from appliance.devices.errors import DrawerError, PrinterUnavailable
+from appliance.devices.profiles import DEFAULT_PROFILE, PrinterLayout, printer_layout
+from appliance.devices.receipt_render import RenderOptions, render_receipt, render_report
+from appliance.devices.status import (
+    QUERY_OFFLINE_CAUSE,
+    QUERY_PAPER,
+    QUERY_PRINTER,
+    PrinterStatus,
+    parse_status,
+)
+from appliance.devices.test_page import render_test_page
+from appliance.devices.transports import DEFAULT_TIMEOUT_S, Transport, transport_for
+from appliance.pos.receipt import Receipt, Report
+
+
+class Printer(Protocol):
+    description: str
+    present: bool
+    drawer_settings: DrawerSettings
+
+    def print_receipt(self, receipt: Receipt) -> None: ...
+
+    def print_report(self, report: Report) -> None: ...
+
+    def print_test_page(self) -> None: ...
+
+    def kick_drawer(self) -> None: ...
+
+    def status(self) -> PrinterStatus: ...
+
+    def close(self) -> None: ...
+
+
+class EscPosPrinter:
+    """An ESC/POS printer behind any transport."""
+
+    present = True
+
+    def __init__(
+        self,
+        transport: Transport,
+        layout: PrinterLayout,
+        drawer_settings: DrawerSettings | None = None,
+        options: RenderOptions | None = None,
+    ) -> None:
+        self.transport = transport
+        self.layout = layout
+        self.drawer_settings = drawer_settings or DrawerSettings()
+        self.options = options or RenderOptions()
+        self.description = transport.description
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        self.transport.send(render_receipt(receipt, self.layout, self.options))
+
+    def print_report(self, report: Report) -> None:
+        self.transport.send(render_report(report, self.layout, self.options))
+
+    def print_test_page(self) -> None:
+        self.transport.send(render_test_page(self.layout, self.description))
+
+    def kick_drawer(self) -> None:
+        try:
+            self.transport.send(kick_bytes(self.drawer_settings))
+        except PrinterUnavailable as error:
+            raise DrawerError(f"tiroir non ouvert : {error}") from error
+
+    def status(self) -> PrinterStatus:
+        """Three DLE EOT queries; an unreachable printer raises PrinterUnavailable."""
+        printer = self.transport.query(QUERY_PRINTER)
+        if not printer:
+            return parse_status(b"", b"", b"", self.description)
+        cause = self.transport.query(QUERY_OFFLINE_CAUSE)
+        paper = self.transport.query(QUERY_PAPER)
+        return parse_status(printer, cause, paper, self.description)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class NullPrinter:
+    """Connection `none`: no paper, no drawer, and a status that says so."""
+
+    present = False
+    description = "aucune imprimante"
+
+    def __init__(self, drawer_settings: DrawerSettings | None = None) -> None:
+        self.drawer_settings = drawer_settings or DrawerSettings()
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Nothing to print on: the ticket is journaled, a receipt can be printed later."""
+
+    def print_report(self, report: Report) -> None:
+        """Nothing to print on."""
+
+    def print_test_page(self) -> None:
+        raise PrinterUnavailable("aucune imprimante configurée ([printer] connection = none)")
+
+    def kick_drawer(self) -> None:
+        raise DrawerError("aucune imprimante configurée : pas de tiroir à ouvrir par elle")
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus(answered=False, description="aucune imprimante configurée")
+
+    def close(self) -> None:
+        """Nothing open."""
+
+
+def open_printer(
+    connection: str | Connection,
+    *,
+    profile: str = DEFAULT_PROFILE,
+    columns: int | None = None,
+    code_page: str | None = None,
+    drawer: DrawerSettings | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    logo: Image.Image | None = None,
+    usb_backend: Any = None,
+) -> Printer:
+    """Build a printer from its connection string; nothing is opened until the first job."""
+    parsed = parse_connection(connection) if isinstance(connection, str) else connection
+    if isinstance(parsed, NoConnection):
+        return NullPrinter(drawer)
+    layout = printer_layout(profile, columns, code_page)
+    return EscPosPrinter(
+        transport_for(parsed, timeout_s, usb_backend), layout, drawer, RenderOptions(logo)
+    )
