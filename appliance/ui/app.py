@@ -1,0 +1,248 @@
+"""The kiosk application: one window, a screen manager, a status bar, a message bar.
+
+The app owns three cross-cutting things and nothing else:
+- routing: every scan goes to the current screen's `handle_scan`, whatever dialog is open,
+  so a scan is never lost behind a popup;
+- status: the Till calls our listener from any thread; we copy the `StatusView` onto the UI
+  thread with `Clock.schedule_once` and the bars bind to the resulting properties (the badge
+  never calls Kafinea);
+- the first frame: `on_first_frame` lets `appliance run` tell systemd READY=1 once the sale
+  (or the first) screen is really drawn.
+
+What to show first: the wizard when there is no configuration, the login when the key is
+not stored, then the opening float when the session is closed, else the sale.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from appliance.till import PrinterState, SessionState, StatusView, Till, TillError
+from appliance.ui import fmt, screens
+from appliance.ui.i18n import tr
+from appliance.ui.screens.manager import open_menu
+from appliance.ui.theme import Theme
+from appliance.ui.widgets import ScreenStack
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).with_name("kv")
+KV_FILES = (
+    "widgets.kv",
+    "root.kv",
+    "sale.kv",
+    "payment.kv",
+    "session.kv",
+    "login.kv",
+    "manager.kv",
+    "wizard.kv",
+)
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """What the kiosk starts with.
+
+    `till` is already built (the key was stored); otherwise `connect(key)` builds it from the
+    key typed on the login screen (in a worker thread), and `username` pre-fills that screen.
+    `setup` is the wizard's back end when the till is not configured yet.
+    """
+
+    till: Till | None = None
+    connect: Callable[[str], Till] | None = None
+    username: str = ""
+    register_name: str = ""
+    setup: Any = None
+    language: str = "fr"
+    primary_colour: str | None = None
+    accent_colour: str | None = None
+
+
+class KioskRoot(BoxLayout):
+    """Status bar, training banner, screens, message bar (layout in `root.kv`)."""
+
+
+class KioskApp(App):
+    """The Kivy application. Build it with a `StartPlan`, then `run()`."""
+
+    till = ObjectProperty(None, allownone=True)
+    theme = ObjectProperty(None)
+    tr = ObjectProperty(tr)
+    training = BooleanProperty(False)
+    register_name = StringProperty("")
+    session_open = BooleanProperty(False)
+    sync_text = StringProperty("")
+    sync_state = StringProperty("unknown")  # ok | pending | offline | error | unknown
+    printer_text = StringProperty("")
+    printer_ok = BooleanProperty(True)
+    pending = NumericProperty(0)
+    typing = BooleanProperty(False)  # a text field has the keyboard focus (see KTextInput)
+
+    def __init__(
+        self,
+        plan: StartPlan,
+        *,
+        on_first_frame: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plan = plan
+        self.title = "Caisse Kafinea"
+        self.theme = Theme()
+        self.theme.apply_register_colours(plan.primary_colour, plan.accent_colour)
+        tr.switch(plan.language)
+        self._on_first_frame = on_first_frame
+        self._unsubscribe: Callable[[], None] | None = None
+        self._wedge: list[str] = []
+        self.register_name = plan.register_name
+
+    # -- building ---------------------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        root = KioskRoot()
+        self.manager: ScreenStack = root.ids.manager
+        for screen in screens.build_all():
+            self.manager.add_screen(screen)
+        Window.bind(on_key_down=self._on_key_down)
+        return root
+
+    def on_start(self) -> None:
+        if self.plan.till is not None:
+            self.attach_till(self.plan.till)
+        elif self.plan.connect is not None:
+            self.show("login")
+        else:
+            self.show("wizard")
+        if self._on_first_frame is not None:
+            Window.bind(on_flip=self._first_flip)
+
+    def _first_flip(self, *_args: Any) -> None:
+        Window.unbind(on_flip=self._first_flip)
+        callback, self._on_first_frame = self._on_first_frame, None
+        if callback is not None:
+            callback()
+
+    def on_stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # -- the Till ---------------------------------------------------------------------------
+
+    def attach_till(self, till: Till) -> None:
+        """Start selling with `till`: listen to its status, then float or sale screen."""
+        self.till = till
+        self._unsubscribe = till.add_listener(self._status_from_any_thread)
+        status = till.status()
+        self._apply_status(status)
+        self.show("sale" if status.session.state is SessionState.OPEN else "float")
+
+    def _status_from_any_thread(self, status: StatusView) -> None:
+        Clock.schedule_once(lambda _dt: self._apply_status(status), 0)
+
+    def _apply_status(self, status: StatusView) -> None:
+        self.training = status.training
+        self.register_name = status.register_name or self.register_name
+        self.session_open = status.session.state is SessionState.OPEN
+        sync = status.sync
+        self.pending = sync.pending
+        if sync.failed:
+            self.sync_state = "error"
+            self.sync_text = tr._("Kafinea : {n} refusé(s)").format(n=sync.failed)
+        elif sync.reachable is False:
+            self.sync_state = "offline"
+            self.sync_text = tr._("Hors ligne · {n} en attente").format(n=sync.pending)
+        elif sync.pending:
+            self.sync_state = "pending"
+            self.sync_text = tr._("Envoi · {n} en attente").format(n=sync.pending)
+        elif sync.reachable:
+            self.sync_state = "ok"
+            self.sync_text = tr._("Kafinea à jour")
+        else:
+            self.sync_state = "unknown"
+            self.sync_text = tr._("Kafinea …")
+        self.printer_ok = status.printer in (PrinterState.READY, PrinterState.NONE)
+        self.printer_text = {
+            PrinterState.READY: tr._("Imprimante prête"),
+            PrinterState.PAPER_OUT: tr._("Plus de papier"),
+            PrinterState.OFFLINE: tr._("Imprimante absente"),
+            PrinterState.NONE: tr._("Sans imprimante"),
+        }[status.printer]
+        for screen in self.manager.screens:
+            hook = getattr(screen, "on_status", None)
+            if hook is not None:
+                hook(status)
+
+    # -- navigation and messages --------------------------------------------------------------
+
+    def show(self, name: str, **context: Any) -> None:
+        """Go to screen `name`; `context` goes to its `prepare(**context)` first."""
+        screen = self.manager.get_screen(name)
+        prepare = getattr(screen, "prepare", None)
+        if prepare is not None:
+            prepare(**context)
+        self.manager.current = name
+
+    def open_menu(self) -> None:
+        open_menu(self)
+
+    def message(self, text: str, *, error: bool = False) -> None:
+        self.root.ids.message.show(text, error=error)
+
+    def error(self, exc: BaseException) -> None:
+        """A refusal in plain French (TillError carries its sentence; others get a generic one)."""
+        if isinstance(exc, TillError):
+            self.message(tr._(exc.message), error=True)
+        else:
+            self.message(tr._("Erreur inattendue : {e}").format(e=exc), error=True)
+
+    def money(self, cents: int) -> str:
+        return fmt.money(cents)
+
+    # -- scans ----------------------------------------------------------------------------
+
+    def scan(self, code: str) -> None:
+        """A code from a scanner (any thread: call through `scan_from_any_thread`)."""
+        code = code.strip()
+        if not code:
+            return
+        handler = getattr(self.manager.current_screen, "handle_scan", None)
+        if handler is None:
+            self.message(tr._("Scan ignoré ici : {code}").format(code=code), error=True)
+            return
+        handler(code)
+
+    def scan_from_any_thread(self, code: str) -> None:
+        Clock.schedule_once(lambda _dt: self.scan(code), 0)
+
+    def _on_key_down(self, _window, key: int, _scancode, codepoint: str | None, modifiers):
+        """A keyboard-wedge scanner (or the demo's desktop keyboard): digits then Enter.
+
+        Ignored while a text field has the focus, so typing in it is not taken for a scan.
+        Returning True for Escape keeps Kivy from closing the kiosk.
+        """
+        if key == 27:
+            return True
+        if self.typing:
+            return False
+        if key in (13, 271):
+            code, self._wedge = "".join(self._wedge), []
+            if code:
+                self.scan(code)
+            return True
+        if codepoint and codepoint.isprintable() and set(modifiers or ()) <= {"shift"}:
+            self._wedge.append(codepoint)
+        return False

@@ -1,0 +1,268 @@
+"""Dialogs built in code: choose one item, type a PIN, search the catalogue, pick a customer.
+
+Every dialog has a visible way out ("Annuler") and never closes on Escape or an outside tap;
+scans keep going to the screen underneath (the app routes them), so none of these can
+swallow a scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, RoundedRectangle
+from kivy.metrics import dp
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
+from appliance.till import TillError
+from appliance.ui import fmt
+from appliance.ui.i18n import tr
+from appliance.ui.widgets import Dialog, KButton, Keypad, OnScreenKeyboard, apply_text_key
+
+
+def _frame(dialog: Dialog, title: str) -> BoxLayout:
+    app = App.get_running_app()
+    box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(8))
+    with box.canvas.before:
+        Color(*app.theme.surface)
+        rect = RoundedRectangle(radius=[dp(10)])
+    box.bind(
+        pos=lambda *_: setattr(rect, "pos", box.pos),
+        size=lambda *_: setattr(rect, "size", box.size),
+    )
+    box.add_widget(
+        Label(
+            text=title,
+            color=app.theme.text,
+            bold=True,
+            font_size="20sp",
+            size_hint_y=None,
+            height=dp(40),
+        )
+    )
+    dialog.add_widget(box)
+    return box
+
+
+def _cancel_button(dialog: Dialog, text: str | None = None) -> KButton:
+    button = KButton(text=text or tr._("Annuler"), size_hint_y=None, height=dp(52))
+    button.bind(on_release=lambda *_: dialog.dismiss())
+    return button
+
+
+def choose(
+    title: str, options: Sequence[tuple[Any, str]], on_chosen: Callable[[Any], Any]
+) -> Dialog:
+    """A list of big buttons; the tapped option's value goes to `on_chosen`."""
+    app = App.get_running_app()
+    dialog = Dialog()
+    box = _frame(dialog, title)
+    grid = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
+    grid.bind(minimum_height=grid.setter("height"))
+    for value, label in options:
+        button = KButton(text=label, size_hint_y=None, height=dp(56), bg=app.theme.neutral)
+
+        def chosen(_btn, value=value):
+            dialog.dismiss()
+            on_chosen(value)
+
+        button.bind(on_release=chosen)
+        grid.add_widget(button)
+    scroll = ScrollView()
+    scroll.add_widget(grid)
+    box.add_widget(scroll)
+    box.add_widget(_cancel_button(dialog))
+    dialog.open()
+    return dialog
+
+
+class PinDialog(Dialog):
+    """A masked PIN typed on a keypad; "OK" hands it to `on_pin`."""
+
+    pin = StringProperty("")
+
+    def __init__(self, title: str, on_pin: Callable[[str], Any], **kwargs):
+        super().__init__(size_hint=(0.5, 0.9), **kwargs)
+        self.on_pin = on_pin
+        box = _frame(self, title)
+        app = App.get_running_app()
+        self.display = Label(
+            text="", color=app.theme.text, font_size="32sp", size_hint_y=None, height=dp(48)
+        )
+        box.add_widget(self.display)
+        pad = Keypad(cols=3, spacing=dp(6))
+        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫"]
+        pad.bind(on_key=self._key)
+        box.add_widget(pad)
+        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+        row.add_widget(_cancel_button(self))
+        ok = KButton(text=tr._("Valider"), bg=app.theme.pay, fg=(1, 1, 1, 1))
+        ok.bind(on_release=lambda *_: self._submit())
+        row.add_widget(ok)
+        box.add_widget(row)
+
+    def _key(self, _pad, key: str) -> None:
+        if key == "C":
+            self.pin = ""
+        elif key == "⌫":
+            self.pin = self.pin[:-1]
+        elif len(self.pin) < 8:
+            self.pin += key
+        self.display.text = "•" * len(self.pin)
+
+    def _submit(self) -> None:
+        self.dismiss()
+        self.on_pin(self.pin)
+
+
+def ask_pin(title: str, on_pin: Callable[[str], Any]) -> PinDialog:
+    dialog = PinDialog(title, on_pin)
+    dialog.open()
+    return dialog
+
+
+class SearchDialog(Dialog):
+    """Search as you type with the on-screen keyboard; a tap on a result adds it."""
+
+    def __init__(self, on_chosen: Callable[[str], Any], **kwargs):
+        super().__init__(size_hint=(0.96, 0.96), **kwargs)
+        self.on_chosen = on_chosen
+        self.text = ""
+        app = App.get_running_app()
+        box = _frame(self, tr._("Rechercher un article"))
+        self.field = Label(
+            text="", color=app.theme.text, font_size="24sp", size_hint_y=None, height=dp(44)
+        )
+        box.add_widget(self.field)
+        self.results = GridLayout(cols=3, spacing=dp(6), size_hint_y=None)
+        self.results.bind(minimum_height=self.results.setter("height"))
+        scroll = ScrollView()
+        scroll.add_widget(self.results)
+        box.add_widget(scroll)
+        keyboard = OnScreenKeyboard(size_hint_y=1.1)
+        keyboard.bind(on_key=self._key)
+        box.add_widget(keyboard)
+        box.add_widget(_cancel_button(self, tr._("Fermer")))
+
+    def _key(self, _keyboard, key: str) -> None:
+        self.text = apply_text_key(self.text, key)
+        self.field.text = self.text + "_"
+        Clock.unschedule(self._search)
+        Clock.schedule_once(self._search, 0.15)
+
+    def _search(self, _dt: float) -> None:
+        app = App.get_running_app()
+        self.results.clear_widgets()
+        if len(self.text.strip()) < 2:
+            return
+        try:
+            products = app.till.search(self.text.strip(), limit=30)
+        except TillError as error:
+            app.error(error)
+            return
+        if not products:
+            self.results.add_widget(
+                Label(
+                    text=tr._("Aucun article"),
+                    color=app.theme.muted,
+                    size_hint_y=None,
+                    height=dp(48),
+                )
+            )
+        for product in products:
+            button = KButton(
+                text=f"{product.name}\n{fmt.money(product.price_cents)}",
+                size_hint_y=None,
+                height=dp(64),
+                font_size="15sp",
+            )
+
+            def chosen(_btn, product_id=product.id):
+                self.on_chosen(product_id)
+                app.message(tr._("Article ajouté"))
+
+            button.bind(on_release=chosen)
+            self.results.add_widget(button)
+
+
+class CustomerDialog(Dialog):
+    """The customer account of the ticket: the counter account, or a known account id."""
+
+    def __init__(self, on_chosen: Callable[[str | None], Any], **kwargs):
+        super().__init__(size_hint=(0.9, 0.9), **kwargs)
+        self.on_chosen = on_chosen
+        self.text = ""
+        app = App.get_running_app()
+        box = _frame(self, tr._("Compte client"))
+        counter = KButton(
+            text=tr._("Client comptoir (compte par défaut)"),
+            size_hint_y=None,
+            height=dp(56),
+            bg=app.theme.neutral,
+        )
+        counter.bind(on_release=lambda *_: self._chosen(None))
+        box.add_widget(counter)
+        box.add_widget(
+            Label(
+                text=tr._("ou tapez le numéro du compte Kafinea (ex. 11x42)"),
+                color=app.theme.muted,
+                size_hint_y=None,
+                height=dp(28),
+            )
+        )
+        self.field = Label(
+            text="_", color=app.theme.text, font_size="24sp", size_hint_y=None, height=dp(44)
+        )
+        box.add_widget(self.field)
+        keyboard = OnScreenKeyboard()
+        keyboard.rows = ["1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/"]
+        keyboard.bind(on_key=self._key)
+        box.add_widget(keyboard)
+        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+        row.add_widget(_cancel_button(self))
+        ok = KButton(text=tr._("Valider"), bg=app.theme.pay, fg=(1, 1, 1, 1))
+        ok.bind(on_release=lambda *_: self.text.strip() and self._chosen(self.text.strip()))
+        row.add_widget(ok)
+        box.add_widget(row)
+
+    def _key(self, _keyboard, key: str) -> None:
+        self.text = apply_text_key(self.text, key)
+        self.field.text = self.text + "_"
+
+    def _chosen(self, account: str | None) -> None:
+        self.dismiss()
+        self.on_chosen(account)
+
+
+def confirm(title: str, text: str, on_yes: Callable[[], Any], yes: str | None = None) -> Dialog:
+    app = App.get_running_app()
+    dialog = Dialog(size_hint=(0.6, 0.5))
+    box = _frame(dialog, title)
+    box.add_widget(
+        Label(
+            text=text,
+            color=app.theme.text,
+            font_size="18sp",
+            text_size=(dp(400), None),
+            halign="center",
+        )
+    )
+    row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+    row.add_widget(_cancel_button(dialog))
+    ok = KButton(text=yes or tr._("Confirmer"), bg=app.theme.danger, fg=(1, 1, 1, 1))
+
+    def yes_pressed(*_):
+        dialog.dismiss()
+        on_yes()
+
+    ok.bind(on_release=yes_pressed)
+    row.add_widget(ok)
+    box.add_widget(row)
+    dialog.open()
+    return dialog

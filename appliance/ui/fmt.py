@@ -1,0 +1,56 @@
+"""Amounts, quantities and rates as the screen writes them ("1 234,50 €", "0,250", "20 %").
+
+The UI may import only the Till (DESIGN.md section 3), so the screen's spelling lives here;
+it follows `appliance.pos.money.format_amount` exactly (tests compare the two) and parses
+keypad text into integer cents or thousandths, never through float.
+"""
+
+from __future__ import annotations
+
+
+def money(cents: int) -> str:
+    """French form with a narrow no-break space between thousands: "1 234,50 €"."""
+    sign = "-" if cents < 0 else ""
+    units, fraction = divmod(abs(cents), 100)
+    grouped = f"{units:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{fraction:02d} €"
+
+
+def quantity(milli: int) -> str:
+    """1000 -> "1", 1500 -> "1,5", 250 -> "0,25"."""
+    sign = "-" if milli < 0 else ""
+    units, fraction = divmod(abs(milli), 1000)
+    if not fraction:
+        return f"{sign}{units}"
+    return f"{sign}{units}," + f"{fraction:03d}".rstrip("0")
+
+
+def percent(basis_points: int) -> str:
+    units, fraction = divmod(basis_points, 100)
+    return f"{units} %" if not fraction else f"{units},{fraction:02d}".rstrip("0") + " %"
+
+
+def _scaled(text: str, decimals: int) -> int:
+    """Keypad text ("12", "12,5", ",5") as an integer scaled by 10**decimals; ValueError."""
+    cleaned = text.strip().replace(".", ",")
+    if not cleaned or cleaned.count(",") > 1:
+        raise ValueError(text)
+    units, _, fraction = cleaned.partition(",")
+    if not (units or fraction) or not (units + fraction).isdigit() or len(fraction) > decimals:
+        raise ValueError(text)
+    return int(units or "0") * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+
+
+def cents_from_keypad(text: str) -> int:
+    """ "12,5" -> 1250 cents."""
+    return _scaled(text, 2)
+
+
+def milli_from_keypad(text: str) -> int:
+    """ "1,5" -> 1500 thousandths."""
+    return _scaled(text, 3)
+
+
+def basis_points_from_keypad(text: str) -> int:
+    """ "12,5" (percent) -> 1250 basis points."""
+    return _scaled(text, 2)

@@ -1,0 +1,56 @@
+"""Login: the register's e-mail pre-filled, the personal access key typed (masked, with a
+"show" toggle), as Kafinea's own till does. Used only when the key is not stored; the Till
+is built from the key on a worker thread, so a slow Kafinea never freezes the screen.
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from appliance.ui.background import run_in_background
+from appliance.ui.i18n import tr
+from appliance.ui.widgets import apply_text_key
+
+
+class LoginScreen(Screen):
+    username = StringProperty("")
+    key = StringProperty("")
+    show_key = BooleanProperty(False)
+    busy = BooleanProperty(False)
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    def prepare(self, **_context) -> None:
+        self.username = self.app.plan.username
+        self.key = ""
+        self.busy = False
+
+    def on_key(self, key: str) -> None:
+        self.key = apply_text_key(self.key, key)
+
+    def masked(self, key: str, show: bool) -> str:
+        return key if show else "•" * len(key)
+
+    def connect(self) -> None:
+        if not self.key.strip():
+            self.app.message(tr._("Tapez la clé d'accès personnelle au webservice"), error=True)
+            return
+        self.busy = True
+        key = self.key.strip()
+        run_in_background(
+            lambda: self.app.plan.connect(key), self._connected, self._failed, name="login"
+        )
+
+    def _connected(self, till) -> None:
+        self.busy = False
+        self.key = ""
+        self.app.attach_till(till)
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy = False
+        message = getattr(error, "message", None) or str(error)
+        self.app.message(tr._("Connexion refusée : {reason}").format(reason=message), error=True)

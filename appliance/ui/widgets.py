@@ -1,0 +1,213 @@
+"""Small reusable widgets: coloured touch buttons, the numeric keypad, the on-screen keyboard,
+the message bar. Their look is in `kv/widgets.kv`; here only behaviour.
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.textinput import TextInput
+
+KEYPAD_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", ",")
+
+KEYBOARD_ROWS: tuple[str, ...] = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/")
+
+
+class KButton(Button):
+    """A flat button with a rounded background; `bg` and `fg` come from the theme."""
+
+    bg = ColorProperty((0.82, 0.84, 0.87, 1))
+    fg = ColorProperty((0.1, 0.11, 0.13, 1))
+    radius = NumericProperty(8)
+
+
+class Panel(BoxLayout):
+    """A white rounded card that groups a column of the screen."""
+
+    bg = ColorProperty((1, 1, 1, 1))
+
+
+class KLabel(Label):
+    """A label that wraps inside its width (text_size follows size)."""
+
+
+class Keypad(GridLayout):
+    """Digits, clear and comma. Dispatches `on_key(key)`; the owner keeps the typed text."""
+
+    keys = ListProperty(KEYPAD_KEYS)
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_key")
+        super().__init__(**kwargs)
+        Clock.schedule_once(self._build, 0)
+
+    def _build(self, _dt: float) -> None:
+        self.clear_widgets()
+        for key in self.keys:
+            button = KButton(text=key, font_size="22sp")
+            button.bind(on_release=lambda btn: self.dispatch("on_key", btn.text))
+            self.add_widget(button)
+
+    def on_key(self, key: str) -> None:
+        """Default handler (Kivy needs one for each registered event)."""
+
+
+def apply_key(text: str, key: str, max_length: int = 9) -> str:
+    """The keypad's editing rule: digits append, "," once, "C" clears, "⌫" removes one."""
+    if key == "C":
+        return ""
+    if key == "⌫":
+        return text[:-1]
+    if key == ",":
+        return text if "," in text else (text or "0") + ","
+    if len(text) >= max_length:
+        return text
+    if "," in text and len(text.split(",")[1]) >= 3:
+        return text
+    return text + key
+
+
+class OnScreenKeyboard(BoxLayout):
+    """AZERTY letters and digits for the search, the login and the wizard.
+
+    Dispatches `on_key(key)` with the character as typed (lower case unless shift is on),
+    or one of the editing keys "⌫", "C", "Espace".
+    """
+
+    rows = ListProperty(KEYBOARD_ROWS)
+    shift = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_key")
+        super().__init__(orientation="vertical", spacing=4, **kwargs)
+        self._letters: list[KButton] = []
+        Clock.schedule_once(self._build, 0)
+
+    def _build(self, _dt: float) -> None:
+        self.clear_widgets()
+        self._letters = []
+        for row in self.rows:
+            line = BoxLayout(spacing=4)
+            for key in row:
+                button = KButton(text=key, font_size="18sp")
+                button.bind(on_release=lambda btn: self._press(btn.text))
+                line.add_widget(button)
+                if key.isalpha():
+                    self._letters.append(button)
+            self.add_widget(line)
+        last = BoxLayout(spacing=4)
+        for key, hint in (("⇧", 1.2), ("@", 1), ("_", 1), ("Espace", 3), ("⌫", 1.5), ("C", 1)):
+            button = KButton(text=key, size_hint_x=hint, font_size="18sp")
+            button.bind(on_release=lambda btn: self._press(btn.text))
+            last.add_widget(button)
+        self.add_widget(last)
+        self.on_shift(self, self.shift)
+
+    def _press(self, key: str) -> None:
+        if key == "⇧":
+            self.shift = not self.shift
+            return
+        self.dispatch("on_key", key)
+
+    def on_shift(self, _instance, shift: bool) -> None:
+        for button in self._letters:
+            button.text = button.text.upper() if shift else button.text.lower()
+
+    def on_key(self, key: str) -> None:
+        """Default handler."""
+
+
+def apply_text_key(text: str, key: str) -> str:
+    """Editing rule of the on-screen keyboard."""
+    if key == "C":
+        return ""
+    if key == "⌫":
+        return text[:-1]
+    if key == "Espace":
+        return text + " "
+    return text + key
+
+
+class MessageBar(BoxLayout):
+    """One line at the bottom of the screen: errors in red, information in blue; fades out."""
+
+    text = StringProperty("")
+    is_error = BooleanProperty(False)
+    shown = BooleanProperty(False)
+
+    def show(self, text: str, *, error: bool = False, seconds: float = 5.0) -> None:
+        self.text, self.is_error, self.shown = text, error, True
+        Clock.unschedule(self._hide)
+        Clock.schedule_once(self._hide, seconds)
+
+    def _hide(self, _dt: float) -> None:
+        self.shown = False
+
+
+class ScreenStack(FloatLayout):
+    """Shows one screen at a time, switched at once and in the same frame.
+
+    Kivy's ScreenManager animates even its "no transition", and two switches in one frame
+    (a scan that sends the payment screen back to the sale) can leave both screens drawn;
+    a kiosk needs neither animation nor that risk.
+    """
+
+    current = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.screens: list = []
+        self.current_screen = None
+
+    def add_screen(self, screen) -> None:
+        self.screens.append(screen)
+
+    def get_screen(self, name: str):
+        for screen in self.screens:
+            if screen.name == name:
+                return screen
+        raise KeyError(name)
+
+    def on_current(self, _instance, name: str) -> None:
+        screen = self.get_screen(name)
+        if screen is self.current_screen:
+            return
+        self.clear_widgets()
+        self.add_widget(screen)
+        self.current_screen = screen
+
+
+class Dialog(ModalView):
+    """A modal panel that never closes on Escape or a tap outside (no dead end, no accident).
+
+    Scans do not pass through it: they reach the app, which routes them to the screen
+    underneath, so a scan is never lost behind a dialog.
+    """
+
+    title = StringProperty("")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("auto_dismiss", False)
+        super().__init__(**kwargs)
+
+
+class KTextInput(TextInput):
+    """A text field that tells the app when it has the focus (the keyboard wedge then pauses)."""
+
+    def on_focus(self, _instance, focused: bool) -> None:
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "typing"):
+            app.typing = focused
