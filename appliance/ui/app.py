@@ -94,6 +94,7 @@ class KioskApp(App):
         plan: StartPlan,
         *,
         on_first_frame: Callable[[], None] | None = None,
+        heartbeat: tuple[float, Callable[[], None]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -103,6 +104,7 @@ class KioskApp(App):
         self.theme.apply_register_colours(plan.primary_colour, plan.accent_colour)
         tr.switch(plan.language)
         self._on_first_frame = on_first_frame
+        self._heartbeat = heartbeat
         self._unsubscribe: Callable[[], None] | None = None
         self._wedge: list[str] = []
         self.register_name = plan.register_name
@@ -127,14 +129,18 @@ class KioskApp(App):
             self.show("login")
         else:
             self.show("wizard")
-        if self._on_first_frame is not None:
-            Window.bind(on_flip=self._first_flip)
+        # READY=1 after the first frame, then the watchdog beats: systemd's order.
+        Window.bind(on_flip=self._first_flip)
 
     def _first_flip(self, *_args: Any) -> None:
         Window.unbind(on_flip=self._first_flip)
         callback, self._on_first_frame = self._on_first_frame, None
         if callback is not None:
             callback()
+        if self._heartbeat is not None:
+            # Fed by the UI thread's own clock: a frozen UI stops the beat (systemd watchdog).
+            interval, beat = self._heartbeat
+            Clock.schedule_interval(lambda _dt: beat(), interval)
 
     def on_stop(self) -> None:
         if self._unsubscribe is not None:

@@ -1,0 +1,113 @@
+"""`appliance demo`: the Kafinea sandbox, a virtual printer and the kiosk, in one process tree.
+
+Everything runs on loopback in a desktop window: the sandbox serves the demo shop, the
+virtual printer writes each receipt as text and PNG under the demo directory, and the till
+sells against them exactly as it would against a real Kafinea and a real printer. Scans can be
+typed on the computer's keyboard (digits, then Enter), like a keyboard-wedge scanner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+from pathlib import Path
+
+from appliance.commands.run import parse_window
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="démonstration : Kafinea simulé + imprimante virtuelle + caisse",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help="dossier de la démo (données, tickets imprimés) ; par défaut un dossier temporaire",
+    )
+    parser.add_argument(
+        "--window",
+        metavar="LxH",
+        default="1024x600",
+        help="taille de la fenêtre (800x480, 1024x600, 1280x800)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        width, height = parse_window(args.window)
+    except ValueError:
+        print(
+            f"appliance demo: --window {args.window!r}: attendu LxH, par ex. 1024x600",
+            file=sys.stderr,
+        )
+        return 2
+    with contextlib.ExitStack() as stack:
+        base = args.dir or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="caisse-demo-"))
+        )
+        base.mkdir(parents=True, exist_ok=True)
+        from appliance.ui import kiosk_env  # noqa: PLC0415  (after the Kivy environment is set)
+
+        kiosk_env.apply(kiosk_env.window_environment(base / "kivy", width, height))
+        till = stack.enter_context(demo_till(base))
+        print(f"Démo : tickets imprimés dans {base / 'printer'}", file=sys.stderr)
+        from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
+        from appliance.ui.launch import run_kiosk  # noqa: PLC0415  (after the Kivy environment is set)
+
+        return run_kiosk(StartPlan(till=till, language="fr"))
+    return 0
+
+
+@contextlib.contextmanager
+def demo_till(base: Path):
+    """A Till wired to a fresh sandbox and virtual printer under `base` (closed on exit)."""
+    from appliance.bootstrap import build_till  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.config import load_config  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.devices.virtual_printer import running_virtual_printer  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.kafinea.sandbox.server import running_sandbox  # noqa: PLC0415  (after the Kivy environment is set)
+
+    with (
+        running_sandbox(base / "sandbox") as sandbox,
+        running_virtual_printer(base / "printer") as printer,
+    ):
+        config_path = write_demo_config(base, sandbox, printer.connection_string)
+        till = build_till(load_config(config_path))
+        try:
+            yield till
+        finally:
+            till.close()
+
+
+def write_demo_config(base: Path, sandbox, printer_connection: str) -> Path:
+    """The same TOML file `appliance setup` writes, pointing at the sandbox and the printer."""
+    from appliance.config import write_access_key  # noqa: PLC0415  (after the Kivy environment is set)
+
+    key_file = write_access_key(base / "kafinea.key", sandbox.access_key)
+    config_path = base / "appliance.toml"
+    config_path.write_text(
+        "\n".join(
+            [
+                f'data_dir = "{base / "data"}"',
+                "",
+                "[kafinea]",
+                f'url = "{sandbox.url}"',
+                f'username = "{sandbox.username}"',
+                f'register = "{sandbox.register}"',
+                f'access_key_file = "{key_file}"',
+                "",
+                "[printer]",
+                f'connection = "{printer_connection}"',
+                "",
+                "[register]",
+                'manager_pin = "1234"',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config_path

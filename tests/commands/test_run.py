@@ -1,0 +1,108 @@
+"""`appliance run`: systemd's notify protocol over a real datagram socket, and a real kiosk
+process that says READY=1 once its first frame is drawn and then feeds the watchdog."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from appliance.cli import main
+from appliance.commands.run import parse_window
+from appliance.ui.sdnotify import Notifier, watchdog_interval_s
+
+
+def _receiver(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(5)
+    return sock
+
+
+def test_notify_sends_one_datagram_to_the_socket(tmp_path):
+    with _receiver(tmp_path / "notify") as sock:
+        assert Notifier(str(tmp_path / "notify")).notify("READY=1")
+        assert sock.recv(64) == b"READY=1"
+
+
+def test_notify_reaches_an_abstract_socket():
+    name = f"appliance-test-{os.getpid()}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind("\0" + name)
+        sock.settimeout(5)
+        assert Notifier("@" + name).notify("WATCHDOG=1")
+        assert sock.recv(64) == b"WATCHDOG=1"
+
+
+def test_notify_is_a_no_op_outside_systemd_and_when_nobody_listens(tmp_path):
+    assert not Notifier("").enabled
+    assert Notifier("").notify("READY=1") is False
+    assert Notifier(str(tmp_path / "nobody")).notify("READY=1") is False
+
+
+def test_watchdog_interval_is_half_of_what_systemd_asks_for_this_process():
+    assert watchdog_interval_s({"WATCHDOG_USEC": "20000000"}) == 10.0
+    mine = {"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": str(os.getpid())}
+    assert watchdog_interval_s(mine) == 2.0
+    assert watchdog_interval_s({"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": "1"}) is None
+    assert watchdog_interval_s({}) is None
+    assert watchdog_interval_s({"WATCHDOG_USEC": "0"}) is None
+
+
+def test_window_sizes():
+    assert parse_window("1024x600") == (1024, 600)
+    for bad in ("big", "100x100", "800"):
+        with pytest.raises(ValueError):
+            parse_window(bad)
+
+
+def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path, capsys):
+    config = tmp_path / "appliance.toml"
+    config.write_text("[kafinea\n", encoding="utf-8")
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("appliance run:") and "TOML" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.ui
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display (xvfb-run)")
+def test_kiosk_says_ready_after_its_first_frame_then_feeds_the_watchdog(tmp_path):
+    """No configuration: the kiosk opens the setup wizard; READY=1 comes once it is drawn."""
+    notify = tmp_path / "notify"
+    env = {
+        **os.environ,
+        "NOTIFY_SOCKET": str(notify),
+        "WATCHDOG_USEC": "1000000",  # 1 s: a beat every 0.5 s
+        "KIVY_HOME": str(tmp_path / "kivy"),
+    }
+    env.pop("WATCHDOG_PID", None)
+    with _receiver(notify) as sock:
+        sock.settimeout(30)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "appliance",
+                "run",
+                "--config",
+                str(tmp_path / "none.toml"),
+                "--window",
+                "800x480",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            messages = [sock.recv(64)]
+            messages += [sock.recv(64), sock.recv(64)]
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert messages[0] == b"READY=1"
+    assert messages[1:] == [b"WATCHDOG=1", b"WATCHDOG=1"]
+    assert time.monotonic() - started < 30
