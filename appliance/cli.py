@@ -18,6 +18,9 @@ from appliance import __version__
 
 COMMAND_MODULES: tuple[str, ...] = (
     "appliance.commands.backup",
+    "appliance.commands.setup",
+    "appliance.commands.run",
+    "appliance.commands.demo",
 )
 
 
