@@ -1,0 +1,330 @@
+"""The journal's format: canonical JSON, envelope hash, business days and closure arithmetic.
+
+Python standard library only, on purpose: this file is copied into every exported archive
+beside `verify.py`, so that anyone can check an archive with Python and `cryptography`, with
+none of our code installed and no secret. The journal writes with these functions and the
+verifier checks with the very same ones: there is one definition of the format.
+
+Canonical JSON (`canonical_bytes`): UTF-8; strings NFC-normalised; object keys sorted by code
+point; separators "," and ":" without spaces; only integers (|n| < 2**53), strings, booleans,
+lists and objects. A float, a null, NaN or any other type is refused (fail closed).
+
+Envelope: the record's hash is SHA-256 of the canonical JSON of
+{"created_utc", "fmt", "payload", "prev_hash", "prev_type_hash", "register", "rtype", "seq",
+"training", "type_seq"} with the payload embedded as an object and hashes as lowercase hex.
+
+Closures (`Totals`, `closure_figures`): a DAY sums its non-training tickets; a MONTH sums its
+DAYs; a YEAR (fiscal year) sums its MONTHs. Grand totals: `perpetual_net` and `perpetual_abs`
+never restart; `fiscal_year_net` restarts with each fiscal year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+FMT = 1
+ZERO_HASH = "0" * 64
+MAX_INT = 2**53 - 1
+RECORD_TYPES = ("INIT", "TICKET", "DUPLICATE", "CLOSURE", "EVENT", "ARCHIVE")
+LEVELS = ("DAY", "MONTH", "YEAR")
+
+
+class CanonicalError(ValueError):
+    """A value that has no canonical JSON form (float, null, huge integer, odd type)."""
+
+
+def _normalise(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise CanonicalError(f"{path}: integer out of range: {value}")
+        return value
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise CanonicalError(f"{path}: string is not valid Unicode") from error
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: key {key!r} is not a string")
+            name = unicodedata.normalize("NFC", key)
+            if name in result:
+                raise CanonicalError(f"{path}: duplicate key {name!r} after NFC normalisation")
+            result[name] = _normalise(item, f"{path}.{name}")
+        return result
+    if isinstance(value, list | tuple):
+        return [_normalise(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    if value is None:
+        raise CanonicalError(f"{path}: null is not allowed (omit the key instead)")
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: float {value!r} is not allowed (use integer cents)")
+    raise CanonicalError(f"{path}: unsupported type {type(value).__name__}")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    return json.dumps(
+        _normalise(value, "$"), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        allow_nan=False,
+    ).encode("utf-8")
+
+
+def envelope_bytes(
+    *, seq: int, rtype: str, training: bool, type_seq: int, created_utc: str, register: str,
+    prev_hash: str, prev_type_hash: str, payload: bytes, fmt: int = FMT,
+) -> bytes:
+    """Canonical JSON of the envelope, assembled around the already canonical `payload`.
+
+    Equal byte for byte to `canonical_bytes(envelope_dict)` (a golden test checks it); built
+    by hand so that neither writing nor verifying a million records encodes a payload twice.
+    """
+    def text(value: str) -> str:
+        return json.dumps(unicodedata.normalize("NFC", value), ensure_ascii=False)
+
+    head = (
+        f'{{"created_utc":{text(created_utc)},"fmt":{fmt},"payload":'
+    ).encode()
+    tail = (
+        f',"prev_hash":{text(prev_hash)},"prev_type_hash":{text(prev_type_hash)}'
+        f',"register":{text(register)},"rtype":{text(rtype)},"seq":{seq}'
+        f',"training":{"true" if training else "false"},"type_seq":{type_seq}}}'
+    ).encode()
+    return head + payload + tail
+
+
+def record_hash(envelope: bytes) -> str:
+    return hashlib.sha256(envelope).hexdigest()
+
+
+# ------------------------------------------------------------------------ business days
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def business_date(created_utc: str, tz: str, cutoff_minutes: int) -> date:
+    """The shop day a moment belongs to: local time minus the cut-off (e.g. 04:00)."""
+    local = parse_utc(created_utc).astimezone(ZoneInfo(tz))
+    return (local - timedelta(minutes=cutoff_minutes)).date()
+
+
+def fiscal_year(day: date, start_month: int) -> int:
+    """Fiscal years are named by the calendar year they start in."""
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def fiscal_year_bounds(year: int, start_month: int) -> tuple[date, date]:
+    return date(year, start_month, 1), date(year + 1, start_month, 1) - timedelta(days=1)
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following - timedelta(days=1)
+
+
+# ------------------------------------------------------------------- ticket arithmetic
+
+
+def ticket_problem(payload: dict[str, Any]) -> str | None:  # noqa: PLR0911 - one return per rule
+    """What is arithmetically wrong with a TICKET payload, or None.
+
+    Lines add up to the per-rate rows and the totals; each per-rate VAT follows the rounding
+    rule (half away from zero on the rate's total as entered, TTC or HT); payments less change
+    equal the total plus the cash rounding.
+    """
+    try:
+        lines = payload["lines"]
+        mode = payload["price_mode"]
+        for line in lines:
+            if line["total_ht"] + line["total_vat"] != line["total_ttc"]:
+                return f"line {line['n']}: HT + TVA != TTC"
+            final = line["gross"] - line["line_discount"] - line["ticket_discount"]
+            if final != (line["total_ttc"] if mode == "TTC" else line["total_ht"]):
+                return f"line {line['n']}: amount after discounts does not match its total"
+        rates: dict[int, list[int]] = {}
+        for line in lines:
+            row = rates.setdefault(line["vat_bp"], [0, 0, 0])
+            row[0] += line["total_ht"]
+            row[1] += line["total_vat"]
+            row[2] += line["total_ttc"]
+        recorded = {row["vat_bp"]: row for row in payload["vat"]}
+        if set(recorded) != set(rates):
+            return "VAT rows do not match the rates of the lines"
+        for rate_bp, (ht, vat, ttc) in rates.items():
+            row = recorded[rate_bp]
+            if (row["base_ht"], row["vat"], row["ttc"]) != (ht, vat, ttc):
+                return f"VAT row {rate_bp}: does not equal the sum of its lines"
+            expected = (
+                _round_div(ttc * rate_bp, 10_000 + rate_bp) if mode == "TTC"
+                else _round_div(ht * rate_bp, 10_000)
+            )
+            if vat != expected:
+                return f"VAT row {rate_bp}: {vat} breaks the rounding rule (expected {expected})"
+        sums = [sum(row[i] for row in rates.values()) for i in range(3)]
+        if sums != [payload["total_ht"], payload["total_vat"], payload["total_ttc"]]:
+            return "ticket totals do not equal the VAT rows"
+        paid = sum(item["amount"] for item in payload["payments"]) - payload["change"]
+        if paid != payload["total_ttc"] + payload["rounding"]:
+            return "payments do not balance the total"
+        if payload["line_count"] != len(lines):
+            return "line_count does not match the lines"
+    except (KeyError, TypeError) as error:
+        return f"malformed ticket: {error!r}"
+    return None
+
+
+def _round_div(numerator: int, denominator: int) -> int:
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder * 2 >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+# ---------------------------------------------------------------------------- closures
+
+
+class Totals:
+    """Running sums for one closure period (tickets for a DAY, closures for MONTH/YEAR)."""
+
+    COUNT_KEYS = ("tickets", "sales", "returns", "voids", "training_tickets", "removed_lines",
+                  "duplicates")
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(self.COUNT_KEYS, 0)
+        self.sales_ttc = 0
+        self.returns_ttc_abs = 0
+        self.net_ht = 0
+        self.net_vat = 0
+        self.rounding = 0
+        self.vat: dict[int, list[int]] = {}
+        self.payments: dict[str, int] = {}
+        self.first_ticket = 0
+        self.last_ticket = 0
+        self.last_ticket_hash = ""
+        self.children: list[dict[str, Any]] = []
+
+    def add_ticket(self, payload: dict[str, Any], training: bool, type_seq: int,
+                   hash_hex: str) -> None:
+        if training:
+            self.counts["training_tickets"] += 1
+            return
+        self.counts["tickets"] += 1
+        self.counts[{"SALE": "sales", "RETURN": "returns", "VOID": "voids"}[payload["kind"]]] += 1
+        self.counts["removed_lines"] += len(payload["removed_lines"])
+        total = payload["total_ttc"]
+        if total >= 0:
+            self.sales_ttc += total
+        else:
+            self.returns_ttc_abs -= total
+        self.net_ht += payload["total_ht"]
+        self.net_vat += payload["total_vat"]
+        self.rounding += payload["rounding"]
+        for row in payload["vat"]:
+            sums = self.vat.setdefault(row["vat_bp"], [0, 0, 0])
+            sums[0] += row["base_ht"]
+            sums[1] += row["vat"]
+            sums[2] += row["ttc"]
+        for item in payload["payments"]:
+            self.payments[item["method"]] = self.payments.get(item["method"], 0) + item["amount"]
+        if payload["change"]:
+            self.payments["CASH"] = self.payments.get("CASH", 0) - payload["change"]
+        if not self.first_ticket:
+            self.first_ticket = type_seq
+        self.last_ticket, self.last_ticket_hash = type_seq, hash_hex
+
+    def add_duplicate(self) -> None:
+        self.counts["duplicates"] += 1
+
+    def add_closure(self, payload: dict[str, Any], hash_hex: str) -> None:
+        for key in self.COUNT_KEYS:
+            self.counts[key] += payload["counts"][key]
+        totals = payload["totals"]
+        self.sales_ttc += totals["sales_ttc"]
+        self.returns_ttc_abs += totals["returns_ttc_abs"]
+        self.net_ht += totals["net_ht"]
+        self.net_vat += totals["net_vat"]
+        self.rounding += totals["rounding"]
+        for row in payload["vat"]:
+            sums = self.vat.setdefault(row["vat_bp"], [0, 0, 0])
+            sums[0] += row["base_ht"]
+            sums[1] += row["vat"]
+            sums[2] += row["ttc"]
+        for item in payload["payments"]:
+            self.payments[item["method"]] = self.payments.get(item["method"], 0) + item["amount"]
+        if "first_ticket" in payload:
+            if not self.first_ticket:
+                self.first_ticket = payload["first_ticket"]
+            self.last_ticket = payload["last_ticket"]
+            self.last_ticket_hash = payload["last_ticket_hash"]
+        self.children.append({"level": payload["level"], "no": payload["no"], "hash": hash_hex})
+
+    @property
+    def net_ttc(self) -> int:
+        return self.sales_ttc - self.returns_ttc_abs
+
+
+def closure_figures(
+    totals: Totals, *, level: str, no: int, period_from: date, period_to: date,
+    fy: int, previous: tuple[dict[str, Any], str] | None,
+) -> dict[str, Any]:
+    """The computed part of a CLOSURE payload (what the verifier recomputes and compares).
+
+    `previous` is the (payload, hash) of the previous closure of the same level.
+    """
+    prev_gt = previous[0]["gt"] if previous else None
+    period_net = totals.net_ttc
+    if level == "YEAR":
+        fiscal_year_net = period_net
+    elif previous and previous[0]["fiscal_year"] == fy and prev_gt:
+        fiscal_year_net = prev_gt["fiscal_year_net"] + period_net
+    else:
+        fiscal_year_net = period_net
+    figures: dict[str, Any] = {
+        "level": level,
+        "no": no,
+        "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
+        "fiscal_year": fy,
+        "counts": dict(totals.counts),
+        "totals": {
+            "sales_ttc": totals.sales_ttc,
+            "returns_ttc_abs": totals.returns_ttc_abs,
+            "net_ttc": period_net,
+            "net_ht": totals.net_ht,
+            "net_vat": totals.net_vat,
+            "rounding": totals.rounding,
+        },
+        "vat": [
+            {"vat_bp": rate, "base_ht": sums[0], "vat": sums[1], "ttc": sums[2]}
+            for rate, sums in sorted(totals.vat.items(), reverse=True)
+        ],
+        "payments": [
+            {"method": method, "amount": amount}
+            for method, amount in sorted(totals.payments.items())
+        ],
+        "gt": {
+            "period_net": period_net,
+            "fiscal_year_net": fiscal_year_net,
+            "perpetual_net": (prev_gt["perpetual_net"] if prev_gt else 0) + period_net,
+            "perpetual_abs": (prev_gt["perpetual_abs"] if prev_gt else 0)
+            + totals.sales_ttc + totals.returns_ttc_abs,
+        },
+    }
+    if totals.first_ticket:
+        figures["first_ticket"] = totals.first_ticket
+        figures["last_ticket"] = totals.last_ticket
+        figures["last_ticket_hash"] = totals.last_ticket_hash
+    if level != "DAY":
+        figures["children"] = list(totals.children)
+    if previous:
+        figures["prev_same_level"] = {"no": previous[0]["no"], "hash": previous[1]}
+    return figures
