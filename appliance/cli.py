@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "appliance.commands.setup",
     "appliance.commands.run",
     "appliance.commands.demo",
+    "appliance.commands.sandbox",
 )
 
 
