@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import termios
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -129,10 +130,18 @@ class _EscposTransport:
             return b""
 
     def close(self) -> None:
+        """Release the handle even when the device is gone (close then fails to flush)."""
         printer, self._printer = self._printer, None
-        if printer is not None:
-            with contextlib.suppress(OSError, AttributeError):
-                printer.close()
+        if printer is None:
+            return
+        try:
+            printer.close()
+        except (OSError, AttributeError, termios.error):
+            handle = getattr(printer, "_device", None)
+            with contextlib.suppress(OSError, AttributeError, termios.error):
+                handle.close()
+        finally:
+            printer._device = False  # python-escpos' __del__ would close it again
 
     @contextlib.contextmanager
     def _translated(self, action: str) -> Iterator[None]:

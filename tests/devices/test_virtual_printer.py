@@ -1,0 +1,106 @@
+"""The virtual printer over a real TCP socket: what the Till prints, as text and as a PNG."""
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from escpos.printer import Network
+from PIL import Image
+
+from appliance.devices.errors import PrinterUnavailable
+from appliance.devices.printer import open_printer
+from appliance.devices.status import Paper
+from appliance.devices.virtual_printer import VirtualPrinter, running_virtual_printer
+from tests.devices.helpers import sample_receipt
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-output"
+
+
+def test_receipt_over_tcp_becomes_text_and_png(tmp_path):
+    receipt = sample_receipt(5, training=True)
+    with running_virtual_printer(tmp_path) as virtual:
+        printer = open_printer(virtual.connection_string, profile="TM-T20II")
+        printer.print_receipt(receipt)
+        printed = virtual.wait_for_receipt(timeout=5)
+    assert printed.cut
+    assert printed.lines[0].strip() == "MODE ÉCOLE – TICKET FACTICE – SANS VALEUR"
+    assert "Épicerie Œnologique" in printed.text
+    assert any(line.startswith("TOTAL TTC") and line.endswith("1 262,50 €")
+               for line in printed.lines)
+    assert printed.qr_codes == [receipt.reference_code]
+    assert printed.txt_path.read_text(encoding="utf-8") == printed.text
+    image = Image.open(printed.png_path)
+    assert image.width == 576 + 24 and image.height > 800
+    # keep one receipt for a human to look at (gitignored /test-output/)
+    ARTEFACTS.mkdir(exist_ok=True)
+    shutil.copy(printed.png_path, ARTEFACTS / "virtual-printer-receipt.png")
+    shutil.copy(printed.txt_path, ARTEFACTS / "virtual-printer-receipt.txt")
+
+
+def test_one_file_per_cut_on_a_single_connection(tmp_path):
+    printer = open_printer("none")
+    assert printer.present is False
+    with running_virtual_printer(tmp_path) as virtual:
+        real = open_printer(virtual.connection_string)
+        real.print_receipt(sample_receipt(1, ticket_number="A-1"))
+        real.print_receipt(sample_receipt(1, ticket_number="A-2"))
+        first, second = virtual.wait_for_receipt(), virtual.wait_for_receipt()
+    assert "Ticket n° A-1" in first.text and "Ticket n° A-2" in second.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "receipt-0001.png", "receipt-0001.txt", "receipt-0002.png", "receipt-0002.txt"]
+
+
+def test_answers_status_like_a_healthy_printer_and_reports_paper_out(tmp_path):
+    with running_virtual_printer(tmp_path) as virtual:
+        escpos = Network(virtual.host, virtual.port, timeout=2)
+        assert escpos.is_online() is True
+        assert escpos.paper_status() == 2
+        escpos.close()
+        printer = open_printer(virtual.connection_string)
+        assert printer.status().summary() == "prête"
+        virtual.state.paper = Paper.OUT
+        status = printer.status()
+        assert status.paper is Paper.OUT and status.online is False
+        assert "plus de papier" in status.summary()
+        virtual.state.paper = Paper.OK
+        virtual.state.cover_open = True
+        assert printer.status().cover_open is True
+
+
+def test_drawer_kick_is_counted_without_a_receipt(tmp_path):
+    with running_virtual_printer(tmp_path) as virtual:
+        printer = open_printer(virtual.connection_string)
+        printer.kick_drawer()
+        kick = virtual.wait_for_kick()
+        assert (kick.pin, kick.on_ms, kick.off_ms) == (2, 100, 100)
+        with pytest.raises(TimeoutError):
+            virtual.wait_for_receipt(timeout=0.3)
+
+
+def test_printer_switched_off_then_on_is_reached_again(tmp_path):
+    first = VirtualPrinter(tmp_path / "a", port=0)
+    first.start()
+    port = first.port
+    printer = open_printer(f"tcp:127.0.0.1:{port}", timeout_s=1)
+    printer.print_receipt(sample_receipt(1))
+    first.wait_for_receipt()
+    first.stop()
+    with pytest.raises(PrinterUnavailable, match=r"127\.0\.0\.1"):
+        printer.print_receipt(sample_receipt(1))
+    second = VirtualPrinter(tmp_path / "b", port=port)
+    second.start()
+    try:
+        printer.print_receipt(sample_receipt(1, ticket_number="after"))
+        assert "Ticket n° after" in second.wait_for_receipt().text
+    finally:
+        second.stop()
+
+
+def test_garbage_bytes_are_reported_and_printing_goes_on(tmp_path):
+    with running_virtual_printer(tmp_path) as virtual:
+        with socket.create_connection((virtual.host, virtual.port)) as connection:
+            connection.sendall(b"\x1b\xfeavant\n\x1dV\x00")
+        printed = virtual.wait_for_receipt()
+        assert printed.lines[-1].endswith("avant")
+        assert len(virtual.errors) == 1
