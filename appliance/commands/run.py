@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from appliance.config import (
+    DEFAULT_DATA_DIR,
     Config,
     ConfigError,
     default_config_path,
@@ -64,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    data_dir = config.data_dir if config is not None else Path("/var/lib/appliance")
+    data_dir = config.data_dir if config is not None else DEFAULT_DATA_DIR
     from appliance.ui import kiosk_env  # noqa: PLC0415  (after the Kivy environment is set)
 
     home = Path(os.environ.get("KIVY_HOME") or data_dir / "kivy")
@@ -94,7 +95,8 @@ def plan_from_config(config: Config | None, path: Path):
     from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
 
     if config is None or config.kafinea is None:
-        return StartPlan(setup=path)
+        data_dir = config.data_dir if config is not None else DEFAULT_DATA_DIR
+        return StartPlan(setup=WizardBackend(path, data_dir))
     from appliance.bootstrap import build_till  # noqa: PLC0415  (after the Kivy environment is set)
 
     kafinea = config.kafinea
@@ -112,3 +114,126 @@ def plan_from_config(config: Config | None, path: Path):
 
         return StartPlan(connect=connect, **common)
     return StartPlan(till=build_till(config), **common)
+
+
+class WizardError(Exception):
+    """A setup step that failed; the text is the French sentence the wizard shows."""
+
+
+class WizardBackend:
+    """The setup wizard's hands: Kafinea login and register list, printer and drawer tests,
+    scanner learning, and finally the configuration files (the same ones `appliance setup`
+    writes). Every method blocks; the wizard calls them on worker threads."""
+
+    def __init__(self, config_path: Path, data_dir: Path) -> None:
+        self.config_path = config_path
+        self.data_dir = data_dir
+
+    def check_login(self, instance: str, email: str, key: str) -> list[tuple[str, str]]:
+        """Log in with the e-mail and key, then list the registers Kafinea knows."""
+        from appliance.kafinea.client import KafineaClient  # noqa: PLC0415
+        from appliance.kafinea.errors import (  # noqa: PLC0415
+            ApiError,
+            BadCredentials,
+            KafineaError,
+            NotSent,
+            OutcomeUnknown,
+            ProtocolError,
+        )
+        from appliance.provision import expand_instance  # noqa: PLC0415
+
+        url = expand_instance(instance)
+        if not url.startswith(("https://", "http://127.", "http://localhost")):
+            raise WizardError(f"Adresse refusée : {url} (https:// obligatoire)")
+        try:
+            with KafineaClient(url, email.strip(), key.strip(), timeout_s=15) as client:
+                client.login()
+                rows = client.query("SELECT cashregister_name FROM CashRegisters;")
+        except BadCredentials:
+            raise WizardError(
+                f"Kafinea refuse l'e-mail ou la clé d'accès ({email.strip()})"
+            ) from None
+        except NotSent:
+            raise WizardError(f"{url} injoignable : vérifiez le réseau et l'adresse") from None
+        except OutcomeUnknown:
+            raise WizardError(f"{url} ne répond pas à temps : réessayez") from None
+        except ProtocolError:
+            raise WizardError(f"{url} ne répond pas comme une instance Kafinea") from None
+        except ApiError as error:
+            raise WizardError(f"Kafinea refuse : {error.code}") from None
+        except KafineaError as error:
+            raise WizardError(f"Connexion à Kafinea impossible : {error}") from None
+        self._kafinea = (url, email.strip(), key.strip())
+        names = sorted({row.get("cashregister_name", "") for row in rows} - {""})
+        return [(name, name) for name in names]
+
+    def detect_printers(self) -> list[tuple[str, str]]:
+        """USB printers the kernel sees (usblp), plus the configured network ones."""
+        found = [(f"file:{p}", f"USB {p.name}") for p in sorted(Path("/dev/usb").glob("lp*"))]
+        return found
+
+    def test_print(self, connection: str) -> str:
+        from appliance.devices.errors import DeviceError  # noqa: PLC0415
+        from appliance.devices.printer import open_printer  # noqa: PLC0415
+
+        if connection == "none":
+            return "Pas d'imprimante choisie"
+        try:
+            open_printer(connection).print_test_page()
+        except DeviceError as error:
+            raise WizardError(f"Impression impossible : {error}") from None
+        return "Page de test imprimée"
+
+    def test_drawer(self, connection: str) -> str:
+        from appliance.devices.errors import DeviceError  # noqa: PLC0415
+        from appliance.devices.printer import open_printer  # noqa: PLC0415
+
+        if connection == "none":
+            return "Pas d'imprimante : tiroir non testé"
+        try:
+            open_printer(connection).kick_drawer()
+        except DeviceError as error:
+            raise WizardError(f"Tiroir : {error}") from None
+        return "Ordre d'ouverture envoyé au tiroir"
+
+    def learn_scanner(self, expected: str) -> str:
+        from appliance.devices.discovery import list_input_devices, open_grabbed  # noqa: PLC0415
+        from appliance.devices.scanner import learn_scanner  # noqa: PLC0415
+
+        sources = [open_grabbed(info) for info in list_input_devices()]
+        try:
+            learnt = learn_scanner(sources, expected, timeout_s=30)
+        finally:
+            for source in sources:
+                source.close()
+        if learnt is None:
+            raise WizardError("Aucun scanner n'a lu le code de test en 30 secondes")
+        return learnt.layout
+
+    def finish(self, answers: dict):
+        """Write the key file (0600) and the configuration, then build the Till."""
+        from appliance.bootstrap import build_till  # noqa: PLC0415
+        from appliance.config import (  # noqa: PLC0415
+            KafineaConfig,
+            PrinterConfig,
+            RegisterConfig,
+            ScannerConfig,
+            UIConfig,
+            parse_connection,
+            write_config,
+        )
+
+        url, email, key = self._kafinea
+        key_file = write_access_key(self.config_path.with_name("kafinea.key"), key)
+        config = Config(
+            data_dir=self.data_dir,
+            kafinea=KafineaConfig(
+                url=url, username=email, register=answers["register"], access_key_file=key_file
+            ),
+            register=RegisterConfig(manager_pin=answers["manager_pin"]),
+            printer=PrinterConfig(connection=parse_connection(answers["printer"])),
+            scanner=ScannerConfig(layout=answers["scanner_layout"]),
+            ui=UIConfig(language=answers["language"]),
+        )
+        write_config(config, self.config_path)
+        return build_till(load_config(self.config_path))

@@ -97,7 +97,7 @@ class PinDialog(Dialog):
         )
         box.add_widget(self.display)
         pad = Keypad(cols=3, spacing=dp(6))
-        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫"]
+        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "Eff."]
         pad.bind(on_key=self._key)
         box.add_widget(pad)
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
@@ -110,7 +110,7 @@ class PinDialog(Dialog):
     def _key(self, _pad, key: str) -> None:
         if key == "C":
             self.pin = ""
-        elif key == "⌫":
+        elif key == "Eff.":
             self.pin = self.pin[:-1]
         elif len(self.pin) < 8:
             self.pin += key

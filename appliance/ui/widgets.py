@@ -66,10 +66,10 @@ class Keypad(GridLayout):
 
 
 def apply_key(text: str, key: str, max_length: int = 9) -> str:
-    """The keypad's editing rule: digits append, "," once, "C" clears, "⌫" removes one."""
+    """The keypad's editing rule: digits append, "," once, "C" clears, "Eff." removes one."""
     if key == "C":
         return ""
-    if key == "⌫":
+    if key == "Eff.":
         return text[:-1]
     if key == ",":
         return text if "," in text else (text or "0") + ","
@@ -84,7 +84,7 @@ class OnScreenKeyboard(BoxLayout):
     """AZERTY letters and digits for the search, the login and the wizard.
 
     Dispatches `on_key(key)` with the character as typed (lower case unless shift is on),
-    or one of the editing keys "⌫", "C", "Espace".
+    or one of the editing keys "Eff.", "C", "Espace".
     """
 
     rows = ListProperty(KEYBOARD_ROWS)
@@ -109,7 +109,7 @@ class OnScreenKeyboard(BoxLayout):
                     self._letters.append(button)
             self.add_widget(line)
         last = BoxLayout(spacing=4)
-        for key, hint in (("⇧", 1.2), ("@", 1), ("_", 1), ("Espace", 3), ("⌫", 1.5), ("C", 1)):
+        for key, hint in (("Maj", 1.2), ("@", 1), ("_", 1), ("Espace", 3), ("Eff.", 1.5), ("C", 1)):
             button = KButton(text=key, size_hint_x=hint, font_size="18sp")
             button.bind(on_release=lambda btn: self._press(btn.text))
             last.add_widget(button)
@@ -117,7 +117,7 @@ class OnScreenKeyboard(BoxLayout):
         self.on_shift(self, self.shift)
 
     def _press(self, key: str) -> None:
-        if key == "⇧":
+        if key == "Maj":
             self.shift = not self.shift
             return
         self.dispatch("on_key", key)
@@ -134,7 +134,7 @@ def apply_text_key(text: str, key: str) -> str:
     """Editing rule of the on-screen keyboard."""
     if key == "C":
         return ""
-    if key == "⌫":
+    if key == "Eff.":
         return text[:-1]
     if key == "Espace":
         return text + " "

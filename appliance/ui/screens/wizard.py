@@ -1,9 +1,384 @@
-"""The setup wizard (first start, or from the technician screen)."""
+"""The setup wizard: first start, or from the technician screen.
+
+Language, Kafinea instance (an id such as kfn123456789 or a full URL), e-mail, access key
+(masked, with "show"), a real login check with the precise reason when it fails, the register
+picked from Kafinea's own list, printer detection and a test print, a drawer test, the scanner
+learnt from a test code, the manager PIN, a summary. Nothing is written before the summary is
+confirmed (test before configure), and then the same configuration file as `appliance setup`.
+
+The work that touches Kafinea, devices or files is done by a `SetupBackend` the command hands
+in (`appliance.commands.run.WizardBackend`), always on a worker thread.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+
+from appliance.till import Till
+from appliance.ui.background import run_in_background
+from appliance.ui.i18n import tr
+from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard, apply_text_key
+
+SCANNER_TEST_CODE = "3760123456781"
+
+STEPS: tuple[str, ...] = (
+    "language",
+    "instance",
+    "email",
+    "key",
+    "register",
+    "printer",
+    "drawer",
+    "scanner",
+    "pin",
+    "summary",
+)
+
+
+class SetupBackend(Protocol):
+    """What the wizard needs done; every method may block and raises `ValueError`-like
+    errors whose text is shown as is (already French)."""
+
+    def check_login(self, instance: str, email: str, key: str) -> list[tuple[str, str]]: ...
+    def detect_printers(self) -> list[tuple[str, str]]: ...
+    def test_print(self, connection: str) -> str: ...
+    def test_drawer(self, connection: str) -> str: ...
+    def learn_scanner(self, expected: str) -> str: ...
+    def finish(self, answers: dict[str, Any]) -> Till: ...
 
 
 class WizardScreen(Screen):
-    pass
+    """One step at a time; "Précédent" and "Suivant" on every step (no dead end)."""
+
+    step = NumericProperty(0)
+    busy = BooleanProperty(False)
+    note = StringProperty("")  # the last outcome, also flashed in the message bar
+    step_title = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.answers: dict[str, Any] = {
+            "language": "fr",
+            "instance": "",
+            "email": "",
+            "key": "",
+            "register": "",
+            "printer": "none",
+            "drawer": "printer",
+            "scanner_layout": "us",
+            "manager_pin": "",
+        }
+        self.registers: list[tuple[str, str]] = []
+        self.printers: list[tuple[str, str]] = []
+        self.show_key = False
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    @property
+    def backend(self) -> SetupBackend:
+        return self.app.plan.setup
+
+    def prepare(self, **_context) -> None:
+        self.step = 0
+        self._render()
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def next(self) -> None:
+        name = STEPS[self.step]
+        problem = self._check(name)
+        if problem:
+            self.app.message(problem, error=True)
+            return
+        if name == "key":
+            self._login()
+            return
+        if name == "summary":
+            self._finish()
+            return
+        self.step += 1
+        self._render()
+
+    def back(self) -> None:
+        if self.step > 0 and not self.busy:
+            self.step -= 1
+            self._render()
+
+    def _check(self, name: str) -> str:
+        a = self.answers
+        if name == "instance" and not a["instance"].strip():
+            return tr._("Tapez l'identifiant de l'instance (kfn…) ou son adresse")
+        if name == "email" and "@" not in a["email"]:
+            return tr._("Tapez l'adresse e-mail de l'utilisateur technique")
+        if name == "key" and not a["key"].strip():
+            return tr._("Tapez la clé d'accès personnelle au webservice")
+        if name == "register" and not a["register"]:
+            return tr._("Choisissez la caisse")
+        if name == "pin" and not (4 <= len(a["manager_pin"]) <= 8):
+            return tr._("Le code gérant a de 4 à 8 chiffres")
+        return ""
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def on_note(self, _instance, note: str) -> None:
+        if note:
+            self.app.message(note)
+
+    def _render(self) -> None:
+        name = STEPS[self.step]
+        body: BoxLayout = self.ids.body
+        body.clear_widgets()
+        self.note = ""
+        titles = {
+            "language": tr._("Langue de la caisse"),
+            "instance": tr._("Instance Kafinea (kfn123456789 ou adresse complète)"),
+            "email": tr._("E-mail de l'utilisateur technique"),
+            "key": tr._("Clé d'accès personnelle au webservice"),
+            "register": tr._("Caisse enregistreuse"),
+            "printer": tr._("Imprimante de tickets"),
+            "drawer": tr._("Tiroir-caisse"),
+            "scanner": tr._("Scanner"),
+            "pin": tr._("Code gérant"),
+            "summary": tr._("Résumé"),
+        }
+        self.step_title = f"{self.step + 1}/{len(STEPS)}  {titles[name]}"
+        getattr(self, f"_render_{name}")(body)
+
+    def _choices(self, body, options, key: str, on_pick=None) -> None:
+        theme = self.app.theme
+        for value, label in options:
+            button = KButton(
+                text=label,
+                size_hint_y=None,
+                height=dp(52),
+                bg=theme.accent if self.answers.get(key) == value else theme.neutral,
+            )
+
+            def picked(_b, value=value):
+                self.answers[key] = value
+                if on_pick is not None:
+                    on_pick(value)
+                self._render()
+
+            button.bind(on_release=picked)
+            body.add_widget(button)
+
+    def _render_language(self, body) -> None:
+        self._choices(body, [("fr", "Français"), ("en", "English")], "language", tr.switch)
+
+    def _text_step(self, body, key: str, masked: bool = False) -> None:
+        row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
+        self._display = Label(color=self.app.theme.text, font_size="22sp")
+        self._masked = masked
+        self._show_text(key)
+        row.add_widget(self._display)
+        if masked:
+            toggle = KButton(
+                text=tr._("Masquer") if self.show_key else tr._("Afficher"), size_hint_x=0.25
+            )
+            toggle.bind(on_release=lambda *_: self._toggle_key())
+            row.add_widget(toggle)
+        body.add_widget(row)
+        keyboard = OnScreenKeyboard()
+        keyboard.bind(on_key=lambda _k, key_text: self._type(key, key_text))
+        body.add_widget(keyboard)
+
+    def _toggle_key(self) -> None:
+        self.show_key = not self.show_key
+        self._render()
+
+    def _type(self, key: str, key_text: str) -> None:
+        self.answers[key] = apply_text_key(self.answers[key], key_text)
+        self._show_text(key)
+
+    def _show_text(self, key: str) -> None:
+        value = self.answers[key]
+        hidden = self._masked and not self.show_key
+        self._display.text = ("•" * len(value) if hidden else value) + "_"
+
+    def _render_instance(self, body) -> None:
+        self._text_step(body, "instance")
+
+    def _render_email(self, body) -> None:
+        self._text_step(body, "email")
+
+    def _render_key(self, body) -> None:
+        self._text_step(body, "key", masked=True)
+
+    def _render_register(self, body) -> None:
+        if not self.registers:
+            body.add_widget(
+                Label(
+                    text=tr._("Kafinea n'a renvoyé aucune caisse enregistreuse."),
+                    color=self.app.theme.text,
+                )
+            )
+        self._choices(body, self.registers, "register")
+
+    def _render_printer(self, body) -> None:
+        options = [("none", tr._("Pas d'imprimante")), *self.printers]
+        self._choices(body, options, "printer")
+        row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
+        detect = KButton(text=tr._("Rechercher les imprimantes"))
+        detect.bind(on_release=lambda *_: self._detect_printers())
+        test = KButton(text=tr._("Imprimer une page de test"))
+        test.bind(
+            on_release=lambda *_: self._background(
+                lambda: self.backend.test_print(self.answers["printer"])
+            )
+        )
+        row.add_widget(detect)
+        row.add_widget(test)
+        body.add_widget(row)
+
+    def _detect_printers(self) -> None:
+        def found(printers):
+            self.printers = printers
+            self._render()
+            self.note = tr._("{n} imprimante(s) trouvée(s)").format(n=len(printers))
+
+        self._background(self.backend.detect_printers, found)
+
+    def _render_drawer(self, body) -> None:
+        self._choices(
+            body,
+            [("printer", tr._("Branché sur l'imprimante")), ("none", tr._("Pas de tiroir"))],
+            "drawer",
+        )
+        test = KButton(text=tr._("Ouvrir le tiroir (test)"), size_hint_y=None, height=dp(52))
+        test.bind(
+            on_release=lambda *_: self._background(
+                lambda: self.backend.test_drawer(self.answers["printer"])
+            )
+        )
+        body.add_widget(test)
+
+    def _render_scanner(self, body) -> None:
+        body.add_widget(
+            Label(
+                text=tr._("Scannez le code de la page de test : {code}").format(
+                    code=SCANNER_TEST_CODE
+                )
+                + "\n"
+                + tr._("Disposition apprise : {layout}").format(
+                    layout=self.answers["scanner_layout"]
+                ),
+                color=self.app.theme.text,
+                font_size="18sp",
+                halign="center",
+            )
+        )
+        learn = KButton(text=tr._("Apprendre le scanner"), size_hint_y=None, height=dp(52))
+        learn.bind(on_release=lambda *_: self._learn_scanner())
+        body.add_widget(learn)
+
+    def _learn_scanner(self) -> None:
+        self.note = tr._("Scannez le code maintenant…")
+
+        def learnt(layout: str) -> None:
+            self.answers["scanner_layout"] = layout
+            self._render()
+            self.note = tr._("Scanner reconnu (clavier {layout})").format(layout=layout)
+
+        self._background(lambda: self.backend.learn_scanner(SCANNER_TEST_CODE), learnt)
+
+    def handle_scan(self, code: str) -> None:
+        """A keyboard-wedge scanner typing the test code proves it reads right as it is."""
+        if STEPS[self.step] == "scanner":
+            if code == SCANNER_TEST_CODE:
+                self.note = tr._("Scanner OK : code lu correctement")
+            else:
+                self.note = tr._("Code lu {code} : le scanner n'est pas en clavier US").format(
+                    code=code
+                )
+
+    def _render_pin(self, body) -> None:
+        body.add_widget(
+            Label(
+                text="•" * len(self.answers["manager_pin"]) or "—",
+                color=self.app.theme.text,
+                font_size="30sp",
+                size_hint_y=None,
+                height=dp(48),
+            )
+        )
+        pad = Keypad(cols=3, spacing=dp(5))
+        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "Eff."]
+        pad.bind(on_key=lambda _p, k: self._pin_key(k))
+        body.add_widget(pad)
+
+    def _pin_key(self, key: str) -> None:
+        pin = self.answers["manager_pin"]
+        if key == "C":
+            pin = ""
+        elif key == "Eff.":
+            pin = pin[:-1]
+        elif len(pin) < 8:
+            pin += key
+        self.answers["manager_pin"] = pin
+        self._render()
+
+    def _render_summary(self, body) -> None:
+        a = self.answers
+        lines = [
+            tr._("Langue : {v}").format(v=a["language"]),
+            tr._("Instance : {v}").format(v=a["instance"]),
+            tr._("Utilisateur : {v}").format(v=a["email"]),
+            tr._("Clé : {v}").format(v="•" * 8),
+            tr._("Caisse : {v}").format(v=dict(self.registers).get(a["register"], a["register"])),
+            tr._("Imprimante : {v}").format(v=a["printer"]),
+            tr._("Tiroir : {v}").format(v=a["drawer"]),
+            tr._("Scanner : clavier {v}").format(v=a["scanner_layout"]),
+            tr._("Code gérant : {v}").format(v="•" * len(a["manager_pin"])),
+        ]
+        body.add_widget(
+            Label(text="\n".join(lines), color=self.app.theme.text, font_size="18sp", halign="left")
+        )
+
+    # -- background work --------------------------------------------------------------------
+
+    def _background(self, work, on_done=None) -> None:
+        self.busy = True
+
+        def done(result):
+            self.busy = False
+            if on_done is not None:
+                on_done(result)
+            elif isinstance(result, str) and result:
+                self.note = result
+
+        def failed(error: BaseException):
+            self.busy = False
+            self.note = str(error)
+            self.app.message(str(error), error=True)
+
+        run_in_background(work, done, failed, name="wizard")
+
+    def _login(self) -> None:
+        a = self.answers
+        self.note = tr._("Connexion à Kafinea…")
+
+        def logged_in(registers):
+            self.registers = registers
+            if len(registers) == 1:
+                a["register"] = registers[0][0]
+            self.step += 1
+            self._render()
+            self.note = tr._("Connexion réussie")
+
+        self._background(
+            lambda: self.backend.check_login(a["instance"], a["email"], a["key"]), logged_in
+        )
+
+    def _finish(self) -> None:
+        self.note = tr._("Enregistrement de la configuration…")
+        self._background(lambda: self.backend.finish(dict(self.answers)), self.app.attach_till)
