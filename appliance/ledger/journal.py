@@ -390,6 +390,14 @@ class Journal:
             tx.event("CLOCK_ANOMALY", label="horloge en arrière", details={"error": str(error)})
         write_head(self.data_dir / HEAD_NAME, tx.written[-1])
 
+    def sign_digest(self, digest: bytes) -> bytes:
+        """Sign a SHA-256 digest with the device key (archive manifests)."""
+        return self._key.sign(digest, SIGNATURE)
+
+    def public_key_pem(self) -> bytes:
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
     # -- reading --------------------------------------------------------------------------
     def record(self, seq: int) -> JournalRecord | None:
         row = self.connection.execute(
