@@ -1,0 +1,79 @@
+"""Cash drawers: through the printer (TCP virtual printer) and on their own serial line (pty)."""
+
+import pytest
+
+from appliance.devices.connection import SerialConnection
+from appliance.devices.drawer import (
+    DrawerSettings,
+    NoDrawer,
+    PrinterDrawer,
+    SerialDrawer,
+    kick_bytes,
+    open_drawer,
+)
+from appliance.devices.errors import DrawerError
+from appliance.devices.escpos_decode import DrawerKick
+from appliance.devices.printer import open_printer
+from appliance.devices.virtual_printer import running_virtual_printer
+from tests.devices.helpers import PtyPrinter
+
+
+def test_kick_bytes_match_python_escpos_defaults_and_settings():
+    assert kick_bytes(DrawerSettings()) == b"\x1bp\x00\x32\x32"  # escpos cashdraw(2)
+    assert kick_bytes(DrawerSettings(pin=5)) == b"\x1bp\x01\x32\x32"  # escpos cashdraw(5)
+    assert kick_bytes(DrawerSettings(pin=2, pulse_on_ms=50, pulse_off_ms=50)) == (
+        b"\x1bp\x00\x19\x19")
+
+
+@pytest.mark.parametrize("changes", [{"pin": 3}, {"pulse_on_ms": 0}, {"pulse_off_ms": 600},
+                                     {"open_level": "sideways"}])
+def test_bad_settings_are_refused(changes):
+    with pytest.raises(DrawerError):
+        DrawerSettings(**changes)
+
+
+def test_drawer_through_the_printer_and_its_open_state(tmp_path):
+    with running_virtual_printer(tmp_path) as virtual:
+        printer = open_printer(virtual.connection_string,
+                               drawer=DrawerSettings(pin=5, pulse_on_ms=60, pulse_off_ms=240))
+        drawer = open_drawer("printer", printer)
+        assert isinstance(drawer, PrinterDrawer)
+        assert drawer.is_open() is False
+        drawer.kick()
+        assert virtual.wait_for_kick() == DrawerKick(5, 60, 240)
+        assert drawer.is_open() is True  # the simulated connector pin is now high
+
+
+def test_drawer_through_an_unreachable_printer_raises_drawer_error():
+    printer = open_printer("tcp:127.0.0.1:1", timeout_s=0.5)
+    with pytest.raises(DrawerError, match="tiroir non ouvert"):
+        open_drawer("", printer).kick()
+
+
+def test_serial_drawer_on_a_pty():
+    line = PtyPrinter()
+    try:
+        drawer = open_drawer(f"serial:{line.path}:9600", open_printer("none"),
+                             DrawerSettings(pulse_on_ms=100, pulse_off_ms=100))
+        assert isinstance(drawer, SerialDrawer)
+        drawer.kick()
+        line.wait_for(lambda simulated: simulated.events)
+        assert line.events == [DrawerKick(2, 100, 100)]
+        assert drawer.is_open() is None
+    finally:
+        line.close()
+
+
+def test_serial_drawer_missing_device():
+    with pytest.raises(DrawerError, match="/dev/ttyNOPE"):
+        SerialDrawer(SerialConnection("/dev/ttyNOPE", 9600)).kick()
+
+
+def test_no_drawer_and_unsupported_connections():
+    drawer = open_drawer("none", open_printer("none"))
+    assert isinstance(drawer, NoDrawer)
+    with pytest.raises(DrawerError, match="aucun tiroir"):
+        drawer.kick()
+    with pytest.raises(DrawerError, match="non prise en charge"):
+        open_drawer("tcp:10.0.0.1:9100", open_printer("none"))
+
