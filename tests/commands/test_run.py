@@ -10,7 +10,8 @@ import time
 import pytest
 
 from appliance.cli import main
-from appliance.commands.run import parse_window
+from appliance.commands.run import WizardBackend, WizardError, parse_window
+from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ui.sdnotify import Notifier, watchdog_interval_s
 
 
@@ -106,3 +107,32 @@ def test_kiosk_says_ready_after_its_first_frame_then_feeds_the_watchdog(tmp_path
     assert messages[0] == b"READY=1"
     assert messages[1:] == [b"WATCHDOG=1", b"WATCHDOG=1"]
     assert time.monotonic() - started < 30
+
+
+# -- the wizard's back end, against the sandbox on a real loopback socket --------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
+
+
+def test_wizard_login_lists_the_registers_kafinea_knows(sandbox, tmp_path):
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    registers = backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)
+    assert (sandbox.register, sandbox.register) in registers
+
+
+def test_wizard_login_says_precisely_why_it_failed(sandbox, tmp_path):
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    with pytest.raises(WizardError, match="refuse l'e-mail ou la clé") as refused:
+        backend.check_login(sandbox.url, sandbox.username, "not-the-key")
+    assert "not-the-key" not in str(refused.value)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    with pytest.raises(WizardError, match="injoignable"):
+        backend.check_login(f"http://127.0.0.1:{port}", sandbox.username, sandbox.access_key)
+    with pytest.raises(WizardError, match="https:// obligatoire"):
+        backend.check_login("http://example.org", sandbox.username, sandbox.access_key)
