@@ -18,6 +18,7 @@ from appliance import __version__
 
 COMMAND_MODULES: tuple[str, ...] = (
     "appliance.commands.backup",
+    "appliance.commands.journal",
     "appliance.commands.setup",
     "appliance.commands.run",
     "appliance.commands.demo",

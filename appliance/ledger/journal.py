@@ -55,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from appliance.ledger import chain
 from appliance.ledger.db import LedgerError, Migration, connect, migrate, transaction
+from appliance.ledger.verify import Report, verify_database
 
 DB_NAME = "journal.sqlite"
 KEY_NAME = "journal-key.pem"
@@ -212,14 +213,78 @@ def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
     return hashlib.sha256(der).hexdigest()[:16]
 
 
-class Journal:
+class JournalReader:
+    """Read-only access to a journal database (`appliance journal show`, the Till's lookups)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    def open_readonly(cls, data_dir: Path) -> JournalReader:
+        path = data_dir / DB_NAME
+        if not path.exists():
+            raise JournalNotFound(f"aucun journal dans {data_dir}")
+        return cls(connect(path, readonly=True))
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # -- reading --------------------------------------------------------------------------
+    def record(self, seq: int) -> JournalRecord | None:
+        row = self.connection.execute(
+            "SELECT * FROM journal WHERE seq = ?", (seq,)
+        ).fetchone()
+        return JournalRecord.from_row(row) if row else None
+
+    def ticket(self, number: int, *, training: bool = False) -> JournalRecord | None:
+        row = self.connection.execute(
+            "SELECT * FROM journal WHERE rtype = 'TICKET' AND training = ?"
+            " AND type_seq = ?", (int(training), number),
+        ).fetchone()
+        return JournalRecord.from_row(row) if row else None
+
+    def returned_quantities(self, number: int) -> dict[int, int]:
+        """Quantity (positive thousandths) already taken back per line of ticket `number`."""
+        taken: dict[int, int] = {}
+        rows = self.connection.execute(
+            "SELECT payload FROM journal WHERE rtype = 'TICKET' AND training = 0"
+            " AND json_extract(payload, '$.ref.type_seq') = ?", (number,),
+        )
+        for (payload,) in rows:
+            for line in json.loads(payload)["lines"]:
+                if "origin_line" in line:
+                    taken[line["origin_line"]] = taken.get(line["origin_line"], 0) - line[
+                        "qty_milli"]
+        return taken
+
+    def closures(self, level: str) -> Iterator[JournalRecord]:
+        rows = self.connection.execute(
+            "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
+            " AND json_extract(payload, '$.level') = ? ORDER BY seq", (level,),
+        )
+        for row in rows:
+            yield JournalRecord.from_row(row)
+
+    def last_record(self) -> JournalRecord:
+        row = self.connection.execute(
+            "SELECT * FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise JournalCorrupt("journal vide")
+        return JournalRecord.from_row(row)
+
+
+
+class Journal(JournalReader):
+    """The writable journal of this register (one per data directory, one writer)."""
+
     def __init__(
         self, data_dir: Path, connection: sqlite3.Connection,
         private_key: ec.EllipticCurvePrivateKey, settings: JournalSettings,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(connection)
         self.data_dir = data_dir
-        self.connection = connection
         self.settings = settings
         self._key = private_key
         self._key_id = key_id(private_key.public_key())
@@ -337,9 +402,6 @@ class Journal:
         with self.transaction() as tx:
             return tx.event("APP_STOP")
 
-    def close(self) -> None:
-        self.connection.close()
-
     # -- writing --------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[JournalTransaction]:
@@ -390,6 +452,16 @@ class Journal:
             tx.event("CLOCK_ANOMALY", label="horloge en arrière", details={"error": str(error)})
         write_head(self.data_dir / HEAD_NAME, tx.written[-1])
 
+    def check_integrity(self, *, workers: int = 1) -> Report:
+        """Verify the whole journal and journal the result (INTEGRITY_CHECK event)."""
+        report = verify_database(self.data_dir / DB_NAME, self.data_dir / HEAD_NAME,
+                                 workers=workers)
+        details: dict[str, Any] = {"ok": report.ok, "records": report.records}
+        if not report.ok:
+            details |= {"failure_seq": report.failure_seq, "failure": report.failure}
+        self.event("INTEGRITY_CHECK", label=report.sentence(), details=details)
+        return report
+
     def sign_digest(self, digest: bytes) -> bytes:
         """Sign a SHA-256 digest with the device key (archive manifests)."""
         return self._key.sign(digest, SIGNATURE)
@@ -397,48 +469,6 @@ class Journal:
     def public_key_pem(self) -> bytes:
         return self._key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-    # -- reading --------------------------------------------------------------------------
-    def record(self, seq: int) -> JournalRecord | None:
-        row = self.connection.execute(
-            "SELECT * FROM journal WHERE seq = ?", (seq,)
-        ).fetchone()
-        return JournalRecord.from_row(row) if row else None
-
-    def ticket(self, number: int, *, training: bool = False) -> JournalRecord | None:
-        row = self.connection.execute(
-            "SELECT * FROM journal WHERE rtype = 'TICKET' AND training = ?"
-            " AND type_seq = ?", (int(training), number),
-        ).fetchone()
-        return JournalRecord.from_row(row) if row else None
-
-    def returned_quantities(self, number: int) -> dict[int, int]:
-        """Quantity (positive thousandths) already taken back per line of ticket `number`."""
-        taken: dict[int, int] = {}
-        rows = self.connection.execute(
-            "SELECT payload FROM journal WHERE rtype = 'TICKET' AND training = 0"
-            " AND json_extract(payload, '$.ref.type_seq') = ?", (number,),
-        )
-        for (payload,) in rows:
-            for line in json.loads(payload)["lines"]:
-                if "origin_line" in line:
-                    taken[line["origin_line"]] = taken.get(line["origin_line"], 0) - line[
-                        "qty_milli"]
-        return taken
-
-    def closures(self, level: str) -> Iterator[JournalRecord]:
-        rows = self.connection.execute(
-            "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
-            " AND json_extract(payload, '$.level') = ? ORDER BY seq", (level,),
-        )
-        for row in rows:
-            yield JournalRecord.from_row(row)
-
-    def last_record(self) -> JournalRecord:
-        row = self.connection.execute(
-            "SELECT * FROM journal ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return JournalRecord.from_row(row)
 
     def business_date(self, moment: datetime | None = None) -> date:
         return self.settings.business_date(_iso(moment or self._clock()))
