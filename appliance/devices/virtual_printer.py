@@ -94,7 +94,7 @@ class VirtualPrinter:
         self._lock = threading.Lock()
         self._new_receipts: queue.Queue[PrintedReceipt] = queue.Queue()
         self._new_kicks: queue.Queue[DrawerKick] = queue.Queue()
-        self._server: socketserver.ThreadingTCPServer | None = None
+        self._server: socketserver.TCPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -106,9 +106,9 @@ class VirtualPrinter:
             def handle(self) -> None:
                 printer.serve_connection(self.request)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        server = socketserver.ThreadingTCPServer(self._address, Handler)
-        server.daemon_threads = True
+        # One connection at a time, like a real printer: jobs print in the order they came.
+        socketserver.TCPServer.allow_reuse_address = True
+        server = socketserver.TCPServer(self._address, Handler)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1},

@@ -10,6 +10,8 @@ from PIL import Image
 
 from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.printer import open_printer
+from appliance.devices.profiles import printer_layout
+from appliance.devices.receipt_render import render_receipt
 from appliance.devices.status import Paper
 from appliance.devices.virtual_printer import VirtualPrinter, running_virtual_printer
 from tests.devices.helpers import sample_receipt
@@ -38,17 +40,21 @@ def test_receipt_over_tcp_becomes_text_and_png(tmp_path):
     shutil.copy(printed.txt_path, ARTEFACTS / "virtual-printer-receipt.txt")
 
 
-def test_one_file_per_cut_on_a_single_connection(tmp_path):
-    printer = open_printer("none")
-    assert printer.present is False
+def test_one_file_per_cut_in_the_order_printed(tmp_path):
+    layout = printer_layout("TM-T20II")
     with running_virtual_printer(tmp_path) as virtual:
-        real = open_printer(virtual.connection_string)
-        real.print_receipt(sample_receipt(1, ticket_number="A-1"))
-        real.print_receipt(sample_receipt(1, ticket_number="A-2"))
-        first, second = virtual.wait_for_receipt(), virtual.wait_for_receipt()
-    assert "Ticket n° A-1" in first.text and "Ticket n° A-2" in second.text
+        printer = open_printer(virtual.connection_string)
+        printer.print_receipt(sample_receipt(1, ticket_number="A-1"))
+        printer.print_receipt(sample_receipt(1, ticket_number="A-2"))
+        with socket.create_connection((virtual.host, virtual.port)) as connection:
+            connection.sendall(render_receipt(sample_receipt(1, ticket_number="B-1"), layout)
+                               + render_receipt(sample_receipt(1, ticket_number="B-2"), layout))
+        printed = [virtual.wait_for_receipt() for _ in range(4)]
+    numbers = [next(line.split()[2] for line in receipt.lines if line.startswith("Ticket n°"))
+               for receipt in printed]
+    assert numbers == ["A-1", "A-2", "B-1", "B-2"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "receipt-0001.png", "receipt-0001.txt", "receipt-0002.png", "receipt-0002.txt"]
+        f"receipt-{number:04d}.{suffix}" for number in range(1, 5) for suffix in ("png", "txt")]
 
 
 def test_answers_status_like_a_healthy_printer_and_reports_paper_out(tmp_path):
