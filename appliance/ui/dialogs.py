@@ -63,7 +63,7 @@ def choose(
     app = App.get_running_app()
     dialog = Dialog()
     box = _frame(dialog, title)
-    grid = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
+    grid = GridLayout(cols=2 if len(options) > 4 else 1, spacing=dp(6), size_hint_y=None)
     grid.bind(minimum_height=grid.setter("height"))
     for value, label in options:
         button = KButton(text=label, size_hint_y=None, height=dp(56), bg=app.theme.neutral)
@@ -128,31 +128,53 @@ def ask_pin(title: str, on_pin: Callable[[str], Any]) -> PinDialog:
 
 
 class SearchDialog(Dialog):
-    """Search as you type with the on-screen keyboard; a tap on a result adds it."""
+    """Search as you type with the on-screen keyboard; a tap on a result adds it.
+
+    The keyboard and the results sit side by side so that both keep finger-sized targets
+    on a 800x480 panel.
+    """
 
     def __init__(self, on_chosen: Callable[[str], Any], **kwargs):
-        super().__init__(size_hint=(0.96, 0.96), **kwargs)
+        super().__init__(size_hint=(0.98, 0.96), **kwargs)
         self.on_chosen = on_chosen
         self.text = ""
         app = App.get_running_app()
-        box = _frame(self, tr._("Rechercher un article"))
-        self.field = Label(
-            text="", color=app.theme.text, font_size="24sp", size_hint_y=None, height=dp(44)
+        box = BoxLayout(orientation="vertical", padding=dp(8), spacing=dp(6))
+        with box.canvas.before:
+            Color(*app.theme.surface)
+            rect = RoundedRectangle(radius=[dp(10)])
+        box.bind(
+            pos=lambda *_: setattr(rect, "pos", box.pos),
+            size=lambda *_: setattr(rect, "size", box.size),
         )
-        box.add_widget(self.field)
-        self.results = GridLayout(cols=3, spacing=dp(6), size_hint_y=None)
-        self.results.bind(minimum_height=self.results.setter("height"))
-        scroll = ScrollView()
-        scroll.add_widget(self.results)
-        box.add_widget(scroll)
-        keyboard = OnScreenKeyboard(size_hint_y=1.1)
+        self.add_widget(box)
+        top = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
+        self.field = Label(
+            text=tr._("Rechercher un article") + " : _",
+            color=app.theme.text,
+            font_size="22sp",
+            halign="left",
+            valign="middle",
+        )
+        self.field.bind(size=lambda lbl, size: setattr(lbl, "text_size", size))
+        top.add_widget(self.field)
+        top.add_widget(_cancel_button(self, tr._("Fermer")))
+        top.children[0].size_hint_x = 0.25
+        box.add_widget(top)
+        body = BoxLayout(spacing=dp(8))
+        keyboard = OnScreenKeyboard(size_hint_x=0.62)
         keyboard.bind(on_key=self._key)
-        box.add_widget(keyboard)
-        box.add_widget(_cancel_button(self, tr._("Fermer")))
+        body.add_widget(keyboard)
+        self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
+        self.results.bind(minimum_height=self.results.setter("height"))
+        scroll = ScrollView(size_hint_x=0.38)
+        scroll.add_widget(self.results)
+        body.add_widget(scroll)
+        box.add_widget(body)
 
     def _key(self, _keyboard, key: str) -> None:
         self.text = apply_text_key(self.text, key)
-        self.field.text = self.text + "_"
+        self.field.text = (self.text or tr._("Rechercher un article") + " : ") + "_"
         Clock.unschedule(self._search)
         Clock.schedule_once(self._search, 0.15)
 
@@ -179,7 +201,7 @@ class SearchDialog(Dialog):
             button = KButton(
                 text=f"{product.name}\n{fmt.money(product.price_cents)}",
                 size_hint_y=None,
-                height=dp(64),
+                height=dp(60),
                 font_size="15sp",
             )
 
