@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +38,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle)
 
 
+def has_display() -> bool:
+    """A desktop to open the window on (X11 or Wayland), or an SDL driver chosen by hand."""
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+
+
 def handle(args: argparse.Namespace) -> int:
+    if not has_display():
+        print(
+            "appliance demo: aucun écran graphique (DISPLAY) : lancez-la depuis un bureau,"
+            " ou sous xvfb-run",
+            file=sys.stderr,
+        )
+        return 1
     try:
         width, height = parse_window(args.window)
     except ValueError:
@@ -56,11 +69,26 @@ def handle(args: argparse.Namespace) -> int:
         kiosk_env.apply(kiosk_env.window_environment(base / "kivy", width, height))
         till = stack.enter_context(demo_till(base))
         print(f"Démo : tickets imprimés dans {base / 'printer'}", file=sys.stderr)
+        codes = sample_barcodes(till)
+        if codes:
+            print(
+                "Codes-barres à taper au clavier, puis Entrée : " + ", ".join(codes),
+                file=sys.stderr,
+            )
         from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
         from appliance.ui.launch import run_kiosk  # noqa: PLC0415  (after the Kivy environment is set)
 
         return run_kiosk(StartPlan(till=till, language="fr"))
-    return 0
+
+
+def sample_barcodes(till, count: int = 4) -> list[str]:
+    """A few barcodes of the demo catalogue, to type on the keyboard as a scanner would."""
+    codes: list[str] = []
+    for category in till.categories():
+        codes += [p.barcode for p in till.products_in(category.name) if p.barcode][:1]
+        if len(codes) >= count:
+            break
+    return codes
 
 
 @contextlib.contextmanager

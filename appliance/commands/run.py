@@ -83,11 +83,15 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     notifier = Notifier()
     interval = watchdog_interval_s()
-    return run_kiosk(
-        plan,
-        on_first_frame=lambda: notifier.notify("READY=1"),
-        heartbeat=(interval, lambda: notifier.notify("WATCHDOG=1")) if interval else None,
-    )
+    try:
+        return run_kiosk(
+            plan,
+            on_first_frame=lambda: notifier.notify("READY=1"),
+            heartbeat=(interval, lambda: notifier.notify("WATCHDOG=1")) if interval else None,
+        )
+    finally:
+        if plan.till is not None:
+            plan.till.close()
 
 
 def plan_from_config(config: Config | None, path: Path):
