@@ -11,6 +11,7 @@ commands (`escpos_decode.py`).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -172,6 +173,7 @@ def qr_image(data: str, module_size: int = 6) -> Image.Image:
     return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
 
 
+@functools.lru_cache(maxsize=64)
 def load_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans Mono when installed (it has €, Œ and every French letter)."""
     path = DEJAVU_DIR / ("DejaVuSansMono-Bold.ttf" if bold else "DejaVuSansMono.ttf")
@@ -180,6 +182,7 @@ def load_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFo
     return ImageFont.load_default(size)
 
 
+@functools.lru_cache(maxsize=16)
 def font_size_for(columns: int, pixel_width: int) -> int:
     """Largest font size whose `columns` characters fit `pixel_width` dots."""
     size = 8
