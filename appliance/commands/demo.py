@@ -77,8 +77,13 @@ def handle(args: argparse.Namespace) -> int:
             )
         from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
         from appliance.ui.launch import run_kiosk  # noqa: PLC0415  (after the Kivy environment is set)
+        from appliance.ui.sdnotify import Notifier  # noqa: PLC0415
 
-        return run_kiosk(StartPlan(till=till, language="fr"))
+        # READY=1 on the first frame as `appliance run` does: scripts and tests wait on it.
+        notifier = Notifier()
+        return run_kiosk(
+            StartPlan(till=till, language="fr"), on_first_frame=lambda: notifier.notify("READY=1")
+        )
 
 
 def sample_barcodes(till, count: int = 4) -> list[str]:

@@ -9,9 +9,10 @@ from kivy.app import App
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from appliance.till import SessionState, TillError, ZReport
+from appliance.till import TillError, ZReport
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
+from appliance.ui.dialogs import ask_pin
 from appliance.ui.i18n import tr
 from appliance.ui.widgets import KButton, apply_key
 
@@ -293,9 +294,26 @@ class TicketsScreen(_TillScreen):
         ref = self._ref()
         if ref is None:
             return
-        action = self.till.start_return if kind == "return" else self.till.void
+        if kind == "return":
+            self._open(self.till.start_return, ref)
+            return
         try:
-            action(ref)
+            self.till.void(ref)
+        except TillError as error:
+            if error.key != "permission_denied":
+                self.app.error(error)
+                return
+            ask_pin(
+                tr._("Code gérant pour annuler le ticket"),
+                lambda pin: self._open(self.till.void, ref, pin),
+            )
+            return
+        self.app.show("sale")
+
+    def _open(self, action, *args) -> None:
+        """Start the return or void; the sale screen then shows the negative ticket."""
+        try:
+            action(*args)
         except TillError as error:
             self.app.error(error)
             return
@@ -318,7 +336,3 @@ class TicketsScreen(_TillScreen):
             self.app.error,
             name="reprint",
         )
-
-
-def session_is_open(till) -> bool:
-    return till.status().session.state is SessionState.OPEN
