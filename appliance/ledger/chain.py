@@ -108,7 +108,10 @@ def record_hash(envelope: bytes) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Read "2026-03-01T10:15:02.123Z" (exactly that shape: 24 characters ending in Z)."""
+    if len(text) != 24 or text[-1] != "Z" or text[10] != "T":
+        raise ValueError(f"not a UTC timestamp: {text!r}")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def business_date(created_utc: str, tz: str, cutoff_minutes: int) -> date:

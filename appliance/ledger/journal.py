@@ -635,8 +635,8 @@ class JournalTransaction:
     def _open_day(self) -> date | None:
         """Business date of the first ticket after the last DAY closure, if any."""
         last = self._last_closure("DAY")
-        row = self.connection.execute(
-            "SELECT payload FROM journal WHERE rtype = 'TICKET' AND seq > ? ORDER BY seq"
+        row = self.connection.execute(  # "+rtype": walk the seq range, not the type index
+            "SELECT payload FROM journal WHERE seq > ? AND +rtype = 'TICKET' ORDER BY seq"
             " LIMIT 1", (last.seq if last else 0,),
         ).fetchone()
         return date.fromisoformat(json.loads(row[0])["business_date"]) if row else None
@@ -720,9 +720,10 @@ class JournalTransaction:
     def _write(self, rtype: str, payload: dict[str, Any], training: bool) -> JournalRecord:
         journal = self._journal
         created = self.now()
-        last = self.last_record()
-        seq = last.seq + 1 if last else 1
-        prev_hash = last.hash if last else chain.ZERO_HASH
+        last = self.connection.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = last[0] + 1 if last else 1
+        prev_hash = bytes(last[1]).hex() if last else chain.ZERO_HASH
         row = self.connection.execute(
             "SELECT type_seq, hash FROM journal WHERE rtype = ? AND training = ?"
             " ORDER BY type_seq DESC LIMIT 1", (rtype, int(training)),

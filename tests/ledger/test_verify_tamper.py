@@ -1,0 +1,158 @@
+"""Tampering through a raw SQLite connection: `verify` must fail at the right record."""
+
+import json
+import sqlite3
+
+import pytest
+
+from appliance.ledger import chain
+from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, write_head
+from appliance.ledger.verify import verify_database
+
+from .journal_support import Clock, new_journal, sale_payload, sell
+
+
+@pytest.fixture
+def data(tmp_path):
+    clock = Clock()
+    journal = new_journal(tmp_path, clock)
+    journal.start()
+    for _day in range(3):
+        for price in (450, 1290, 305):
+            sell(journal, clock, (price,))
+            clock.advance(minutes=7)
+        clock.advance(days=1)
+    journal.duplicate(2)
+    journal.stop()
+    journal.close()
+    return tmp_path
+
+
+def _raw(data):
+    raw = sqlite3.connect(data / DB_NAME, isolation_level=None)
+    raw.execute("DROP TRIGGER journal_no_update")
+    raw.execute("DROP TRIGGER journal_no_delete")
+    return raw
+
+
+def _verify(data):
+    return verify_database(data / DB_NAME, data / HEAD_NAME)
+
+
+def _ticket_seq(raw, number):
+    return raw.execute("SELECT seq FROM journal WHERE rtype = 'TICKET' AND type_seq = ?",
+                       (number,)).fetchone()[0]
+
+
+def test_the_untouched_journal_verifies(data):
+    report = _verify(data)
+    assert report.ok, report.sentence()
+    assert report.counts["CLOSURE"] == 2 and report.counts["DUPLICATE"] == 1
+
+
+def test_edited_label_fails_at_that_record(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 4)
+    raw.execute("UPDATE journal SET payload = replace(payload, 'Savon', 'Sav0n') WHERE seq = ?",
+                (seq,))
+    report = _verify(data)
+    assert (report.ok, report.failure_seq) == (False, seq)
+    assert "hash recalculé" in report.failure
+
+
+def test_non_canonical_rewrite_fails_even_with_the_same_meaning(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 2)
+    raw.execute("UPDATE journal SET payload = replace(payload, ',', ', ') WHERE seq = ?", (seq,))
+    report = _verify(data)
+    assert report.failure_seq == seq and "non canonique" in report.failure
+
+
+def test_deleted_middle_record_fails_where_it_was(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 5)
+    raw.execute("DELETE FROM journal WHERE seq = ?", (seq,))
+    report = _verify(data)
+    assert report.failure_seq == seq and "manquant" in report.failure
+
+
+def test_swapped_records_fail_at_the_first_of_them(data):
+    raw = _raw(data)
+    a, b = _ticket_seq(raw, 2), _ticket_seq(raw, 3)
+    raw.execute("UPDATE journal SET seq = -1 WHERE seq = ?", (a,))
+    raw.execute("UPDATE journal SET seq = ? WHERE seq = ?", (a, b))
+    raw.execute("UPDATE journal SET seq = ? WHERE seq = -1", (b,))
+    report = _verify(data)
+    assert report.failure_seq == a and "chaînage" in report.failure
+
+
+def test_truncated_tail_is_detected_by_the_head_file(data):
+    raw = _raw(data)
+    last = raw.execute("SELECT MAX(seq) FROM journal").fetchone()[0]
+    raw.execute("DELETE FROM journal WHERE seq >= ?", (last - 1,))
+    report = _verify(data)
+    assert report.failure_seq == last - 1 and "tronqué" in report.failure
+    (data / HEAD_NAME).unlink()
+    assert "tête absent" in _verify(data).failure
+
+
+def test_borrowed_signature_and_changed_key_id_fail(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 6)
+    raw.execute("UPDATE journal SET sig = (SELECT sig FROM journal WHERE seq = 2) WHERE seq = ?",
+                (seq,))
+    report = _verify(data)
+    assert report.failure_seq == seq and "signature" in report.failure
+    raw.execute("UPDATE journal SET key_id = 'deadbeefdeadbeef' WHERE seq = 3")
+    assert _verify(data).failure_seq == 3
+
+
+def test_resigned_forgery_with_the_device_key_still_fails_the_arithmetic(data):
+    """Even the key holder cannot change a total without breaking the VAT arithmetic."""
+    journal = Journal.open(data, clock=Clock())
+    last = journal.last_record()
+    journal.close()
+    raw = _raw(data)
+    payload = sale_payload(Clock())
+    payload["total_ttc"] = 1
+    payload["business_date"] = "2026-03-04"
+    text = chain.canonical_bytes(payload)
+    type_row = raw.execute("SELECT type_seq, hash FROM journal WHERE rtype = 'TICKET'"
+                           " ORDER BY type_seq DESC LIMIT 1").fetchone()
+    envelope = chain.envelope_bytes(
+        seq=last.seq + 1, rtype="TICKET", training=False, type_seq=type_row[0] + 1,
+        created_utc=last.created_utc, register="FR-12345678900011-C01", prev_hash=last.hash,
+        prev_type_hash=bytes(type_row[1]).hex(), payload=text)
+    digest = chain.record_hash(envelope)
+    journal = Journal.open(data, clock=Clock())
+    sig = journal.sign_digest(bytes.fromhex(digest))
+    raw.execute("INSERT INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (last.seq + 1, "TICKET", 0, type_row[0] + 1, last.created_utc, text.decode(),
+                 bytes.fromhex(last.hash), bytes(type_row[1]), bytes.fromhex(digest), sig,
+                 last.key_id, 1))
+    forged = journal.record(last.seq + 1)
+    write_head(data / HEAD_NAME, forged)
+    journal.close()
+    report = _verify(data)
+    assert report.failure_seq == last.seq + 1 and "incohérent" in report.failure
+
+
+def test_parallel_signature_check_reports_the_first_bad_record(tmp_path):
+    clock = Clock()
+    journal = new_journal(tmp_path, clock)
+    payload = sale_payload(clock)
+    with journal.transaction() as tx:
+        for _ in range(5000):
+            tx.append("TICKET", dict(payload))
+    journal.close()
+    assert verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME, workers=2).ok
+    raw = _raw(tmp_path)
+    raw.execute("UPDATE journal SET sig = (SELECT sig FROM journal WHERE seq = 2)"
+                " WHERE seq IN (4500, 4700)")
+    report = verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME, workers=2)
+    assert (report.failure_seq, report.failure) == (4500, "signature invalide")
+    raw.execute("UPDATE journal SET payload = replace(payload, 'Savon', 'Sav0n')"
+                " WHERE seq = 4900")
+    assert verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME,
+                           workers=2).failure_seq == 4500
+    assert json.loads((tmp_path / HEAD_NAME).read_text())["seq"] == 5001
