@@ -17,8 +17,35 @@ collaborators already built, so tests can assemble two tills side by side.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
+from appliance.config import Config
+from appliance.devices.errors import DeviceError, PaperOut
+from appliance.devices.printer import Printer
+from appliance.kafinea.errors import KafineaError
+from appliance.kafinea.mapping import for_retry
+from appliance.kafinea.sync import SyncWorker
+from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord
+from appliance.ledger.journal import Journal, JournalError, JournalRecord, utc_now
+from appliance.ledger.outbox import Outbox
+from appliance.pos.barcode import decode
+from appliance.pos.document import build_receipt, build_session_report, local_text
+from appliance.pos.errors import PosError
+from appliance.pos.fiscal import original_from_payload, sale_from_payload
+from appliance.pos.parking import ParkingLot
+from appliance.pos.receipt import Receipt, Report
+from appliance.pos.session import CashSession, MovementKind, SessionFigures
+from appliance.pos.tax import PriceMode
+from appliance.pos.tender import CashRounding, Sale, Tender
+from appliance.pos.tender import validate as validate_sale
+from appliance.pos.ticket import Party, Ticket
+from appliance.pos.timestamps import utc_iso
+from appliance.register_settings import Refreshed, RefreshRefused, local_register
 from appliance.till_errors import (
     CustomerError,
     InvalidBarcode,
@@ -34,7 +61,17 @@ from appliance.till_errors import (
     TenderError,
     TicketNotFound,
     TillError,
+    from_domain,
 )
+from appliance.till_present import (
+    method_totals,
+    method_view,
+    product_view,
+    session_view,
+    ticket_view,
+)
+from appliance.till_records import Recorder, parse_ticket_ref, receipt_code, register_code
+from appliance.till_tickets import discount_of, full_return, parked_view, set_return_quantity
 from appliance.till_views import (
     CashMovementView,
     CategoryView,
@@ -108,206 +145,671 @@ __all__ = [
 
 StatusListener = Callable[[StatusView], None]
 ProgressCallback = Callable[[int, int], None]  # (done, total); total 0 when unknown
+PRICE_LIMIT_HINT = "code du responsable requis"
+
+
+@dataclass
+class TillParts:
+    """The collaborators a Till is handed (built by `appliance.bootstrap`)."""
+
+    journal: Journal
+    catalog: Catalog
+    outbox: Outbox  # on the journal's connection: counts and the errors list
+    printer: Printer
+    config: Config
+    zone: tzinfo
+    sync: SyncWorker | None = None
+    refresh: Callable[[ProgressCallback | None], Refreshed] | None = None
+    verify: Callable[[], VerifyResult] | None = None
+    clock: Callable[[], datetime] = utc_now
 
 
 class Till:
     """One register's sale flow, cash session, training mode and sync status."""
 
+    def __init__(self, parts: TillParts) -> None:
+        self._p = parts
+        self._lock = threading.RLock()
+        self._listeners: list[StatusListener] = []
+        self._closers: list[Callable[[], None]] = []
+        self._code = register_code(parts.journal.settings.register)
+        self._records = Recorder(parts.journal, self._code, parts.zone)
+        self._session = self._records.current_session()
+        self._training = False
+        self._seller: Party | None = None
+        self._lot = ParkingLot()
+        self._tenders: list[Tender] = []
+        self._printer_state = (
+            PrinterState.READY if getattr(parts.printer, "present", True) else PrinterState.NONE
+        )
+        self._printer_message = ""
+        self._ticket = self._new_ticket()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _use_case(self) -> Iterator[None]:
+        """The lock, and the layers' refusals turned into `TillError` once, here."""
+        with self._lock:
+            try:
+                yield
+            except PosError as error:
+                raise from_domain(error) from error
+            except JournalError as error:
+                raise TillError(str(error), key="journal") from error
+
+    def _now(self) -> datetime:
+        return self._p.clock()
+
+    def _register(self) -> RegisterRecord:
+        record = self._p.catalog.register()
+        if record is not None:
+            return record
+        if self._p.config.kafinea is None:
+            return local_register(self._p.config)
+        raise RegisterError(
+            "caisse inconnue : l'enregistrement de caisse n'a jamais été lu depuis Kafinea"
+            " (lancez « appliance sync » une fois en ligne)"
+        )
+
+    def _mode(self) -> PriceMode:
+        return PriceMode.HT if self._register().display == "ht" else PriceMode.TTC
+
+    def _rounding(self) -> CashRounding:
+        step = self._register().rounding_cents
+        return CashRounding(step) if step in (5, 10) else CashRounding.NONE
+
+    def _labels(self) -> dict[str, str]:
+        return {m.code: m.label for m in self._register().payment_methods}
+
+    def _new_ticket(self) -> Ticket:
+        try:
+            mode = self._mode()
+        except RegisterError:
+            mode = PriceMode.TTC
+        return Ticket.open(
+            self._now(), price_mode=mode, training=self._training, seller=self._seller
+        )
+
+    def _view(self) -> TicketView:
+        return ticket_view(
+            self._ticket,
+            self._tenders,
+            self._labels(),
+            self._rounding(),
+            seller_required=bool(self._register().sellers),
+        )
+
+    def _change(self, ticket: Ticket) -> TicketView:
+        self._ticket = ticket
+        return self._view()
+
+    def _require_session(self) -> CashSession:
+        if self._session is None or not self._session.is_open:
+            raise NoSession("aucune session de caisse ouverte : saisissez le fond de caisse")
+        return self._session
+
+    def _require_pin(self, pin: str | None, action: str) -> None:
+        expected = self._p.config.register.manager_pin
+        if expected is not None and not (pin and secrets.compare_digest(pin, expected)):
+            raise PermissionDenied(f"{action} : {PRICE_LIMIT_HINT}")
+
+    def _notify(self) -> None:
+        status = self.status()
+        for listener in list(self._listeners):
+            listener(status)
+
+    def _print(self, job: Callable[[], None]) -> str:
+        """Run a print job; a failure is reported, never raised (the record is safe)."""
+        try:
+            job()
+        except DeviceError as error:
+            self._printer_state = (
+                PrinterState.PAPER_OUT if isinstance(error, PaperOut) else PrinterState.OFFLINE
+            )
+            self._printer_message = str(error)
+            self._notify()
+            return str(error)
+        if self._printer_state in (PrinterState.PAPER_OUT, PrinterState.OFFLINE):
+            self._printer_state, self._printer_message = PrinterState.READY, ""
+            self._notify()
+        return ""
+
+    def _product(self, product: CatalogProduct | None, what: str) -> CatalogProduct:
+        if product is None:
+            raise ProductNotFound(f"article inconnu : {what} (absent du catalogue de la caisse)")
+        price = product.price_ht if self._mode() is PriceMode.HT else product.price_ttc
+        if price is None:
+            raise ProductWithoutPrice(f"« {product.name} » n'a pas de prix dans Kafinea")
+        return product
+
+    def _add(
+        self, product: CatalogProduct, qty_milli: int, price: int | None = None, barcode: str = ""
+    ) -> TicketView:
+        self._require_session()
+        if self._ticket.kind is not TicketKind.SALE:
+            raise InvalidInput("un retour ne reprend que les articles du ticket d'origine")
+        unit = (
+            price
+            if price is not None
+            else (product.price_ht if self._mode() is PriceMode.HT else product.price_ttc)
+        )
+        assert unit is not None
+        same = next(
+            (
+                line
+                for line in self._ticket.lines
+                if line.product_id == product.id
+                and line.unit_price == unit
+                and line.discount is None
+                and line.qty_milli % 1000 == 0
+                and qty_milli == 1000
+            ),
+            None,
+        )
+        if same is not None:
+            return self._change(self._ticket.set_quantity(same.n, same.qty_milli + 1000))
+        return self._change(
+            self._ticket.add_line(
+                product.id, product.name, qty_milli, unit, product.vat_bp, barcode=barcode
+            )
+        )
+
     # -- cash session -----------------------------------------------------------------------
 
     def open_session(self, opening: int | Mapping[int, int]) -> SessionView:
-        """Open the cash session with the opening float (fond de caisse).
-
-        `opening` is either the float in cents or a count of notes and coins
-        ({denomination_cents: count}); the float is journaled and posted as a
-        "cash on hand" cash transaction. Raises `SessionAlreadyOpen`.
-        """
-        raise NotImplementedError
+        with self._use_case():
+            if self._session is not None and self._session.is_open:
+                raise SessionAlreadyOpen("une session de caisse est déjà ouverte")
+            self._register()
+            if isinstance(opening, Mapping):
+                session = CashSession.open(self._now(), "", denominations=opening)
+            else:
+                session = CashSession.open(self._now(), "", float_total=opening)
+            self._records.open_session(session)
+            self._session = session
+            self._wake_sync()
+        self._notify()
+        return self.status().session
 
     def cash_in(self, cents: int, reason: str) -> CashMovementView:
-        """Money put into the drawer outside a sale (journaled, posted, drawer opens)."""
-        raise NotImplementedError
+        return self._move(MovementKind.IN, cents, reason)
 
     def cash_out(self, cents: int, reason: str) -> CashMovementView:
-        """Money taken out of the drawer (withdrawal, bank deposit); `cents` is positive."""
-        raise NotImplementedError
+        return self._move(MovementKind.OUT, cents, reason)
+
+    def _move(self, kind: MovementKind, cents: int, reason: str) -> CashMovementView:
+        with self._use_case():
+            session = self._require_session()
+            move = session.cash_in if kind is MovementKind.IN else session.cash_out
+            updated = move(cents, reason, self._now())
+            record = self._records.movement(kind, cents, reason.strip())
+            self._session = updated
+            self._print(self._p.printer.kick_drawer)
+            self._wake_sync()
+        self._notify()
+        signed = cents if kind is MovementKind.IN else -cents
+        return CashMovementView(
+            "cash_in" if signed > 0 else "cash_out", signed, reason.strip(), record.created_utc
+        )
 
     def x_report(self, *, print_report: bool = False) -> XReport:
-        """Mid-session figures, read-only; nothing changes in the session."""
-        raise NotImplementedError
+        with self._use_case():
+            session = self._require_session()
+            figures = session.x_figures(self._now())
+            report = self._report(figures)
+            if print_report:
+                self._print(lambda: self._p.printer.print_report(report))
+            return XReport(
+                report,
+                figures.tickets,
+                figures.sales_ttc,
+                figures.returns_ttc,
+                method_totals(figures, self._labels()),
+            )
+
+    def _report(self, figures: SessionFigures, fiscal: tuple[str, ...] = ()) -> Report:
+        register = self._register()
+        return build_session_report(
+            figures,
+            shop=register.shop,
+            register_name=register.name,
+            issued_at=local_text(figures.at_utc, self._p.zone),
+            method_labels=self._labels(),
+            fiscal_lines=fiscal,
+            training=self._training,
+        )
 
     def close_session(self, counted: Mapping[str, int]) -> ZReport:
-        """Close with the counted amount per payment method code ({"cash": 31240, ...}).
-
-        Journals the CLOSURE (Z) with expected, counted and difference per method, posts it,
-        prints the Z. A parked ticket blocks the closing (`InvalidInput`): recall or discard it.
-        """
-        raise NotImplementedError
+        with self._use_case():
+            session = self._require_session()
+            if self._lot.parked:
+                raise InvalidInput("des tickets sont en attente : rappelez-les ou annulez-les")
+            closed, figures = session.close(counted, self._now())
+            number, event = self._records.close_session(figures, counted)
+            report = self._report(
+                figures, (f"Z n° {number} - journal {event.seq} {event.hash[:8]}",)
+            )
+            self._session = closed
+            error = self._print(lambda: self._p.printer.print_report(report))
+            self._wake_sync()
+        self._notify()
+        return ZReport(
+            number,
+            report,
+            figures.tickets,
+            figures.sales_ttc,
+            figures.returns_ttc,
+            method_totals(figures, self._labels()),
+            not error,
+            error,
+        )
 
     # -- building the ticket ----------------------------------------------------------------
 
     def ticket(self) -> TicketView:
-        """The current ticket (empty when nothing was scanned yet)."""
-        raise NotImplementedError
+        with self._use_case():
+            return self._view()
 
     def scan(self, code: str) -> TicketView:
-        """A scanned or typed barcode: check digit, weight/price codes, catalogue lookup.
-
-        Raises `InvalidBarcode` (wrong check digit), `ProductNotFound`, `ProductWithoutPrice`;
-        nothing is added then. Scanning the same product again adds one to its line.
-        """
-        raise NotImplementedError
+        with self._use_case():
+            scanned = decode(code)
+            product = self._p.catalog.by_barcode(scanned.lookup) or (
+                self._p.catalog.by_barcode(scanned.code)
+            )
+            product = self._product(product, f"code-barres {scanned.code}")
+            qty, price = 1000, None
+            if scanned.weight_grams is not None:
+                qty = scanned.weight_grams
+            if scanned.price_cents is not None:
+                price = scanned.price_cents
+            return self._add(product, qty, price, scanned.code)
 
     def add_product(self, product_id: str) -> TicketView:
-        """A product picked on screen (category grid or search result)."""
-        raise NotImplementedError
+        with self._use_case():
+            product = self._product(self._p.catalog.by_id(product_id), product_id)
+            return self._add(product, 1000)
 
     def search(self, text: str, limit: int = 50) -> tuple[ProductView, ...]:
-        """Products whose name, code or barcode matches `text` (search as you type)."""
-        raise NotImplementedError
+        with self._use_case():
+            mode = self._mode()
+            return tuple(product_view(p, mode) for p in self._p.catalog.search(text, limit))
 
     def categories(self) -> tuple[CategoryView, ...]:
-        raise NotImplementedError
+        with self._use_case():
+            return tuple(CategoryView(c.name, c.products) for c in self._p.catalog.categories())
 
     def products_in(self, category: str) -> tuple[ProductView, ...]:
-        raise NotImplementedError
+        with self._use_case():
+            mode = self._mode()
+            return tuple(product_view(p, mode) for p in self._p.catalog.in_category(category))
 
     def set_quantity(self, line: int, qty_milli: int) -> TicketView:
-        """Quantity in thousandths (1000 = 1 unit, 250 = 250 g of a per-kilo product)."""
-        raise NotImplementedError
+        with self._use_case():
+            if self._ticket.kind is TicketKind.RETURN:
+                return self._change(set_return_quantity(self._ticket, line, qty_milli, self._now()))
+            return self._change(self._ticket.set_quantity(line, qty_milli))
 
     def override_price(self, line: int, cents: int, pin: str | None = None) -> TicketView:
-        """New TTC unit price for a line; needs the manager PIN when the register says so."""
-        raise NotImplementedError
+        with self._use_case():
+            self._require_pin(pin, "changement de prix")
+            return self._change(self._ticket.override_price(line, cents))
 
     def discount_line(
         self, line: int, *, percent_bp: int | None = None, cents: int | None = None
     ) -> TicketView:
-        """A discount on one line: exactly one of a percentage (bp) or an amount (cents)."""
-        raise NotImplementedError
+        with self._use_case():
+            return self._change(self._ticket.discount_line(line, discount_of(percent_bp, cents)))
 
     def discount_ticket(
         self, *, percent_bp: int | None = None, cents: int | None = None
     ) -> TicketView:
-        """A discount on the whole ticket: exactly one of a percentage (bp) or an amount."""
-        raise NotImplementedError
+        with self._use_case():
+            return self._change(self._ticket.set_ticket_discount(discount_of(percent_bp, cents)))
 
     def remove_line(self, line: int) -> TicketView:
-        raise NotImplementedError
+        with self._use_case():
+            return self._change(self._ticket.remove_line(line, self._now()))
 
     def clear_ticket(self) -> TicketView:
-        """Abandon the current ticket before validation (nothing is journaled as a sale)."""
-        raise NotImplementedError
+        with self._use_case():
+            if not self._ticket.is_empty:
+                self._p.journal.event(
+                    "CART_ABANDONED",
+                    details={
+                        "lines": [
+                            [ln.product_id, ln.qty_milli, ln.unit_price]
+                            for ln in self._ticket.lines
+                        ]
+                    },
+                )
+            self._tenders = []
+            return self._change(self._new_ticket())
 
     def sellers(self) -> tuple[str, ...]:
-        """The register's sellers; empty when the register has none (no choice needed)."""
-        raise NotImplementedError
+        with self._use_case():
+            return tuple(s.name for s in self._register().sellers)
 
     def set_seller(self, name: str) -> TicketView:
-        """Attribute the ticket to a seller; kept for the next tickets until changed."""
-        raise NotImplementedError
+        with self._use_case():
+            self._seller = self._known_seller(name)
+            return self._change(self._ticket.with_seller(self._seller))
+
+    def _known_seller(self, name: str) -> Party:
+        seller = next((s for s in self._register().sellers if s.name == name), None)
+        if seller is None:
+            raise SellerError(f"vendeur inconnu de cette caisse : {name}")
+        return Party(seller.id, seller.name)
 
     def set_customer(self, account_id: str | None) -> TicketView:
-        """Charge the ticket to a customer account (Kafinea id); None: the default account."""
-        raise NotImplementedError
+        with self._use_case():
+            customer = Party(account_id, account_id) if account_id else None
+            return self._change(self._ticket.with_customer(customer))
 
     def park(self) -> ParkedView:
-        """Put the current ticket aside (kept on disk) and start an empty one."""
-        raise NotImplementedError
+        with self._use_case():
+            self._lot, number = self._lot.park(self._ticket, self._now())
+            self._tenders = []
+            self._ticket = self._new_ticket()
+            return parked_view(next(p for p in self._lot.parked if p.number == number))
 
     def parked(self) -> tuple[ParkedView, ...]:
-        raise NotImplementedError
+        with self._use_case():
+            return tuple(parked_view(p) for p in self._lot.parked)
 
     def recall(self, parked_id: int) -> TicketView:
-        """Bring a parked ticket back; lines whose product left the catalogue are refused
-        with `ProductNotFound` naming them, and the ticket stays parked."""
-        raise NotImplementedError
+        with self._use_case():
+            if not self._ticket.is_empty:
+                raise InvalidInput("terminez ou mettez en attente le ticket en cours d'abord")
+            entry = next((p for p in self._lot.parked if p.number == parked_id), None)
+            gone = [
+                line.label
+                for line in (entry.ticket.lines if entry else ())
+                if self._p.catalog.by_id(line.product_id) is None
+            ]
+            if gone:
+                raise ProductNotFound(
+                    "retirés du catalogue entre-temps : "
+                    + ", ".join(gone)
+                    + " (le ticket reste en attente)"
+                )
+            self._lot, ticket = self._lot.recall(parked_id)
+            self._tenders = []
+            return self._change(ticket)
 
     # -- paying and validating --------------------------------------------------------------
 
     def payment_methods(self) -> tuple[PaymentMethodView, ...]:
-        raise NotImplementedError
+        with self._use_case():
+            return tuple(method_view(m) for m in self._register().payment_methods)
 
     def pay(self, method: str, cents: int) -> TicketView:
-        """Add a tender. Amounts are as the cashier sees them (positive); on a return or void
-        ticket the tender is money handed back. Cash may exceed the due amount (change)."""
-        raise NotImplementedError
+        with self._use_case():
+            if method not in self._labels():
+                raise TenderError(f"moyen de paiement non accepté par cette caisse : {method}")
+            if cents <= 0:
+                raise TenderError("montant de paiement invalide : il doit être positif")
+            sign = -1 if self._ticket.kind is not TicketKind.SALE else 1
+            self._tenders.append(Tender(method, sign * cents))
+            return self._view()
 
     def remove_tender(self, index: int) -> TicketView:
-        raise NotImplementedError
+        with self._use_case():
+            if not 0 <= index < len(self._tenders):
+                raise TenderError(f"pas de paiement n° {index + 1} sur ce ticket")
+            del self._tenders[index]
+            return self._view()
 
     def validate(self, *, print_receipt: bool = True) -> ValidatedTicket:
-        """Record the ticket: one SQLite transaction writes the journal record and the outbox
-        row; then the receipt prints and the drawer opens for cash. A printer failure is
-        reported in the result, never raised: the sale is recorded.
+        with self._use_case():
+            session = self._require_session()
+            register = self._register()
+            ticket = self._checked_parties(self._ticket, register)
+            sale = validate_sale(ticket, self._tenders, self._now(), self._rounding())
+            recorded = self._records.ticket(sale)
+            self._session = session.record(sale)
+            receipt = self._receipt(recorded.record, sale)
+            error = ""
+            if print_receipt:
+                error = self._print(lambda: self._p.printer.print_receipt(receipt))
+            if any(t.is_cash for t in sale.settlement.tenders) and not sale.ticket.training:
+                self._print(self._p.printer.kick_drawer)
+            self._tenders = []
+            self._ticket = self._new_ticket()
+            view = ticket_view(
+                sale.ticket,
+                sale.settlement.tenders,
+                self._labels(),
+                self._rounding(),
+                seller_required=False,
+            )
+            self._wake_sync()
+        self._notify()
+        return ValidatedTicket(
+            number=str(recorded.record.type_seq),
+            kind=sale.ticket.kind,
+            ticket=view,
+            receipt=receipt,
+            issued_at=recorded.record.created_utc,
+            total_cents=sale.totals.total_ttc,
+            change_cents=sale.settlement.change,
+            training=sale.ticket.training,
+            printed=print_receipt and not error and self._printer_state is not PrinterState.NONE,
+            print_error=error,
+        )
 
-        Raises `TenderError` when the tenders do not balance, `SellerError` when a seller is
-        required, `CustomerError` when the default account is missing.
-        """
-        raise NotImplementedError
+    def _checked_parties(self, ticket: Ticket, register: RegisterRecord) -> Ticket:
+        if register.sellers:
+            if ticket.seller is None:
+                raise SellerError("choisissez le vendeur avant d'encaisser")
+            self._known_seller(ticket.seller.name)
+        if ticket.customer is None and not ticket.training and not register.default_account_id:
+            raise CustomerError(
+                "aucun compte client par défaut pour cette caisse dans Kafinea : choisissez un"
+                " client ou renseignez le compte par défaut de la caisse"
+            )
+        return ticket
+
+    def _receipt(self, record: JournalRecord, sale: Sale, copy: int | None = None) -> Receipt:
+        register = self._register()
+        code = receipt_code(self._code, record.type_seq, record.training)
+        return build_receipt(
+            sale,
+            shop=register.shop,
+            register_name=register.name,
+            ticket_number=str(record.type_seq),
+            issued_at=local_text(record.created_utc, self._p.zone),
+            method_labels=self._labels(),
+            fiscal_lines=(f"Journal {record.seq} - {record.excerpt}",),
+            reference_code=code,
+            duplicate_number=copy,
+            duplicate_printed_at=local_text(utc_iso(self._now()), self._p.zone) if copy else "",
+            header_lines=register.receipt_header,
+            footer_lines=register.receipt_footer,
+        )
 
     def reprint(self, ticket_ref: str) -> ReprintResult:
-        """Print a counted duplicate (DUPLICATA n° k) of a ticket by number or receipt code."""
-        raise NotImplementedError
+        with self._use_case():
+            record = self._find(ticket_ref)
+            copy = self._records.duplicate(record.type_seq, record.training)
+            receipt = self._receipt(
+                record, sale_from_payload(record.payload), copy.payload["copy_no"]
+            )
+            error = self._print(lambda: self._p.printer.print_receipt(receipt))
+            return ReprintResult(
+                str(record.type_seq), copy.payload["copy_no"], receipt, not error, error
+            )
+
+    def _find(self, ticket_ref: str) -> JournalRecord:
+        try:
+            number, training = parse_ticket_ref(ticket_ref)
+        except ValueError:
+            raise TicketNotFound(f"référence de ticket illisible : {ticket_ref!r}") from None
+        record = self._records.find_ticket(number, self._training if training is None else training)
+        if record is None:
+            raise TicketNotFound(f"ticket n° {number} introuvable dans le journal")
+        return record
 
     def start_return(self, ticket_ref: str) -> TicketView:
-        """Start a return against an earlier ticket (number, or the code of its receipt's
-        QR/barcode): the ticket becomes a RETURN with the original lines, negated; the
-        cashier removes or reduces what is not brought back, refunds, validates."""
-        raise NotImplementedError
+        with self._use_case():
+            self._require_session()
+            record = self._find(ticket_ref)
+            original = original_from_payload(record.payload, record.type_seq, record.hash)
+            taken = self._p.journal.returned_quantities(record.type_seq)
+            ticket = full_return(original, self._now(), taken, self._training, self._seller)
+            self._tenders = []
+            return self._change(ticket)
 
-    def void(self, ticket_ref: str) -> TicketView:
-        """Prepare the cancellation of a whole earlier ticket (VOID, all lines negated)."""
-        raise NotImplementedError
+    def void(self, ticket_ref: str, pin: str | None = None) -> TicketView:
+        with self._use_case():
+            self._require_session()
+            self._require_pin(pin, "annulation de ticket")
+            record = self._find(ticket_ref)
+            if self._p.journal.returned_quantities(record.type_seq):
+                raise InvalidInput(
+                    f"le ticket n° {record.type_seq} a déjà un retour : faites"
+                    " un retour des articles restants"
+                )
+            original = original_from_payload(record.payload, record.type_seq, record.hash)
+            self._tenders = []
+            return self._change(
+                Ticket.void_of(original, self._now(), training=self._training, seller=self._seller)
+            )
 
     # -- modes and permissions --------------------------------------------------------------
 
     def check_manager_pin(self, pin: str) -> bool:
-        raise NotImplementedError
+        expected = self._p.config.register.manager_pin
+        return expected is None or secrets.compare_digest(pin, expected)
 
     def enter_training(self, pin: str) -> StatusView:
-        """Training mode: tickets marked, numbered apart, never posted, out of the totals."""
-        raise NotImplementedError
+        return self._set_training(True, pin)
 
     def leave_training(self, pin: str) -> StatusView:
-        raise NotImplementedError
+        return self._set_training(False, pin)
+
+    def _set_training(self, on: bool, pin: str) -> StatusView:
+        with self._use_case():
+            if on and not self._p.config.register.training_allowed:
+                raise PermissionDenied("le mode école est désactivé sur cette caisse")
+            self._require_pin(pin, "mode école")
+            if not self._ticket.is_empty:
+                raise InvalidInput("terminez le ticket en cours avant de changer de mode")
+            if self._training != on:
+                self._p.journal.event("TRAINING_ON" if on else "TRAINING_OFF")
+                self._training = on
+                self._ticket = self._new_ticket()
+        self._notify()
+        return self.status()
 
     # -- status, catalogue, sync, journal ---------------------------------------------------
 
     def status(self) -> StatusView:
-        raise NotImplementedError
+        with self._lock:
+            record = self._p.catalog.register()
+            return StatusView(
+                session=session_view(self._session),
+                sync=self.sync_status(),
+                printer=self._printer_state,
+                printer_message=self._printer_message,
+                register_name=record.name if record else self._p.journal.settings.register,
+                training=self._training,
+                catalog_updated_at=self._p.catalog.refreshed_at(),
+                catalog_products=self._p.catalog.count(),
+            )
 
     def sync_status(self) -> SyncStatus:
-        raise NotImplementedError
+        with self._lock:
+            state = self._p.sync.state if self._p.sync is not None else None
+            return SyncStatus(
+                pending=self._p.outbox.pending_count(),
+                failed=self._p.outbox.failed_count(),
+                last_error=state.last_error if state else "",
+                last_success_at=state.last_success_at if state else "",
+                reachable=state.reachable if state else None,
+            )
 
     def add_listener(self, listener: StatusListener) -> Callable[[], None]:
-        """Call `listener(StatusView)` after every status change; returns the unsubscriber."""
-        raise NotImplementedError
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
 
     def refresh_catalog(self, progress: ProgressCallback | None = None) -> RefreshResult:
-        """Pull the catalogue and the register record from Kafinea (blocking: run it on a
-        worker thread; the sale goes on from the cache meanwhile)."""
-        raise NotImplementedError
+        if self._p.refresh is None:
+            raise RegisterError("pas de Kafinea configuré : catalogue local seulement")
+        try:
+            result = self._p.refresh(progress)  # outside the lock: the sale goes on meanwhile
+        except RefreshRefused as error:
+            raise RegisterError(str(error)) from error
+        except KafineaError as error:
+            raise TillError(
+                f"catalogue non mis à jour, Kafinea injoignable : {error}", key="kafinea"
+            ) from error
+        self._p.catalog.set_refreshed_at(utc_iso(self._now()))
+        self._notify()
+        return RefreshResult(result.products, result.changed, result.removed, result.categories)
+
+    def _wake_sync(self) -> None:
+        if self._p.sync is not None:
+            self._p.sync.wake()
 
     def sync_now(self) -> SyncStatus:
-        """Wake the sync worker now (non-blocking); the result is the status at this instant."""
-        raise NotImplementedError
+        self._wake_sync()
+        return self.sync_status()
 
     def sync_once(self) -> SyncReport:
-        """Deliver everything pending, blocking (for `appliance sync --once`, not the UI)."""
-        raise NotImplementedError
+        if self._p.sync is None:
+            raise RegisterError("pas de Kafinea configuré : rien à synchroniser")
+        result = self._p.sync.run_once(ignore_backoff=True)
+        self._notify()
+        status = self.sync_status()
+        return SyncReport(
+            result.delivered,
+            status.pending,
+            self.sync_errors(),
+            result.stopped_on or status.last_error,
+        )
 
     def sync_errors(self) -> tuple[SyncErrorView, ...]:
-        """Documents Kafinea refused permanently, with its reason."""
-        raise NotImplementedError
+        with self._lock:
+            return tuple(
+                SyncErrorView(row.id, row.ref, row.last_error, row.attempts, row.updated_at)
+                for row in self._p.outbox.failed()
+            )
 
     def retry_sync_error(self, error_id: int) -> SyncStatus:
-        """Put a refused document back in the queue (after the cause was fixed in Kafinea)."""
-        raise NotImplementedError
+        with self._lock:
+            row = self._p.outbox.get(error_id)
+            self._p.outbox.save_progress(row.id, for_retry(row.progress), utc_iso(self._now()))
+            self._p.outbox.retry(error_id, utc_iso(self._now()))
+        self._wake_sync()
+        self._notify()
+        return self.sync_status()
 
     def journal_verify(self) -> VerifyResult:
-        raise NotImplementedError
+        if self._p.verify is None:
+            raise TillError("vérification du journal indisponible", key="journal")
+        with self._lock:
+            return self._p.verify()
+
+    def add_closer(self, closer: Callable[[], None]) -> None:
+        """Something to release when the Till closes (the sync lock file)."""
+        self._closers.append(closer)
 
     def close(self) -> None:
-        """Stop the sync worker and release the database and the printer."""
-        raise NotImplementedError
+        """Stop the sync worker, journal APP_STOP, release files and the printer."""
+        if self._p.sync is not None:
+            self._p.sync.stop()
+        with self._lock:
+            self._p.journal.stop()
+            self._p.printer.close()
+            self._p.catalog.close()
+            self._p.journal.close()
+            for closer in self._closers:
+                closer()

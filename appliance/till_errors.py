@@ -24,6 +24,8 @@ The original error stays attached as `__cause__`.
 
 from __future__ import annotations
 
+from appliance.pos import errors as pos
+
 
 class TillError(Exception):
     """Base of every refusal; `key` is stable, `message` is French and shown as is."""
@@ -87,3 +89,21 @@ class RegisterError(TillError):
 
 class InvalidInput(TillError):
     key = "invalid_input"
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def from_domain(error: Exception) -> TillError:
+    """One `pos` refusal (or a journal refusal) as the Till's error, same French message."""
+    kinds: tuple[tuple[type[Exception], type[TillError]], ...] = (
+        (pos.InvalidBarcode, InvalidBarcode),
+        (pos.TenderError, TenderError),
+        (pos.UnknownLine, LineNotFound),
+        (pos.SessionClosed, NoSession),
+    )
+    for domain, ours in kinds:
+        if isinstance(error, domain):
+            return ours(str(error))
+    return InvalidInput(str(error), key=_snake(type(error).__name__))

@@ -132,7 +132,7 @@ class SyncWorker:
         client: KafineaClient,
         queue: Queue,
         context: Callable[[], mapping.Context | None],
-        targets: mapping.Targets | None = None,
+        targets: mapping.Targets | Callable[[], mapping.Targets] | None = None,
         on_state: Callable[[SyncState], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -143,7 +143,7 @@ class SyncWorker:
         self._client = client
         self._queue = queue
         self._context = context
-        self._targets = targets or mapping.Targets()
+        self._targets = targets or mapping.Targets()  # or a callable: read at each pass
         self._on_state = on_state
         self._clock = clock
         self._rng = rng or random.Random()
@@ -202,14 +202,18 @@ class SyncWorker:
                 return PassResult(delivered, failed, outcome)
         return PassResult(delivered, failed)
 
+    def _current_targets(self) -> mapping.Targets:
+        return self._targets() if callable(self._targets) else self._targets
+
     def _deliver(self, row: Row, ctx: mapping.Context) -> str:
         """Steps for one row until done, failed, or stopped by a transient error."""
+        targets = self._current_targets()
         doc = _document(row)
         progress: dict[str, Any] = dict(row.progress)
         origin = self._origin_invoice(doc)
         try:
             while True:
-                step = mapping.next_step(doc, progress, ctx, self._targets, origin)
+                step = mapping.next_step(doc, progress, ctx, targets, origin)
                 if isinstance(step, mapping.Done):
                     self._queue.mark_done(row.id, progress, self._now())
                     self._publish(last_error="", last_success_at=self._now(), reachable=True)
@@ -265,7 +269,7 @@ class SyncWorker:
         origin = self._queue.by_ref(doc.origin_ref)
         if origin is None:
             return None
-        entry = origin.progress.get("invoice")
+        entry = origin.progress.get("invoice")  # credit notes only refer to invoices
         return entry.get("id") if isinstance(entry, Mapping) else None
 
     def _defer(self, row: Row, error: KafineaError) -> str:

@@ -268,6 +268,13 @@ class Catalog:
     def set_refreshed_at(self, when: str) -> None:
         self._set_meta("refreshed_at", when)
 
+    def set_meta(self, key: str, value: str) -> None:
+        """A small named value kept with the cache (sync names, refresh counters...)."""
+        self._set_meta(key, value)
+
+    def meta(self, key: str) -> str | None:
+        return self._meta(key)
+
     def _set_meta(self, key: str, value: str) -> None:
         with self._write() as db:
             db.execute(
@@ -291,6 +298,14 @@ class Catalog:
     def _meta(self, key: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def modified_of(self, product_id: str) -> str | None:
+        """The modification time held for a product (a refresh skips unchanged ones)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT modified FROM product WHERE id = ?", (product_id,)
+            ).fetchone()
         return row[0] if row else None
 
     def count(self) -> int:

@@ -1,0 +1,190 @@
+"""Build a Till from a `Config`: the one place where collaborators are made and wired.
+
+cosmicpython's `bootstrap.py` without its cleverness: open (or create) the fiscal journal and
+the outbox in the same database file, the catalogue cache, the printer, the Kafinea client and
+the sync worker, then hand them to the Till. Commands and the kiosk call `build_till`; tests
+can pass their own printer or clock and can leave the background worker off.
+
+Startup never waits on the network except once: when the catalogue has never been pulled, the
+first refresh runs before the Till is returned (a till with no products cannot sell anyway);
+it is skipped with a log line when Kafinea is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from appliance import __version__
+from appliance.catalog_refresh import Refreshed, refresh, targets_from_json
+from appliance.config import Config
+from appliance.devices.drawer import DrawerSettings
+from appliance.devices.printer import Printer, open_printer
+from appliance.devices.profiles import DEFAULT_PROFILE
+from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.mapping import Context, Targets
+from appliance.kafinea.sync import SyncWorker, WorkerBusy, worker_lock
+from appliance.ledger import outbox as outbox_module
+from appliance.ledger.catalog import Catalog
+from appliance.ledger.db import connect
+from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, JournalNotFound, utc_now
+from appliance.ledger.verify import verify_database
+from appliance.till import ProgressCallback, Till, TillError, TillParts
+from appliance.till_records import register_code
+from appliance.till_views import VerifyResult
+
+log = logging.getLogger(__name__)
+
+ZONE = "Europe/Paris"
+CATALOG_NAME = "catalog.sqlite"
+LOCK_NAME = "sync.lock"
+
+
+def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Journal:
+    """The register's journal, created (with its key and INIT record) on first use."""
+    data = config.data_dir
+    try:
+        journal = Journal.open(data, clock=clock)
+    except JournalNotFound:
+        shop = config.shop
+        identity = {
+            key: value
+            for key, value in {
+                "trade_name": shop.trade_name or "",
+                "company_name": shop.company_name or "",
+                "siret": shop.siret or "",
+                "vat_number": shop.vat_number or "",
+            }.items()
+            if value
+        }
+        journal = Journal.initialise(
+            data,
+            register=config.kafinea.register if config.kafinea else "Caisse",
+            shop=identity,
+            software=f"appliance {__version__}",
+            tz=ZONE,
+            clock=clock,
+        )
+    outbox_module.ensure_schema(journal.connection)
+    return journal
+
+
+def open_configured_printer(config: Config) -> Printer:
+    drawer = config.drawer
+    return open_printer(
+        str(config.printer.connection),
+        profile=config.printer.profile or DEFAULT_PROFILE,
+        columns=config.printer.columns,
+        code_page=config.printer.codepage,
+        drawer=DrawerSettings(drawer.pin, drawer.pulse_on_ms, drawer.pulse_off_ms),
+    )
+
+
+def make_client(config: Config) -> KafineaClient | None:
+    if config.kafinea is None:
+        return None
+    return KafineaClient(
+        config.kafinea.webservice_url,
+        config.kafinea.username,
+        config.access_key(),
+        timeout_s=config.kafinea.timeout_s,
+    )
+
+
+def sync_context(catalog: Catalog, client: KafineaClient, code: str) -> Context | None:
+    """What every posted record carries, from the cached register record (None: unknown)."""
+    record = catalog.register()
+    if record is None or not record.id:
+        return None
+    info = client.login_info
+    return Context(
+        register_id=record.id,
+        register_code=code,
+        default_account_id=record.default_account_id,
+        user_id=info.user_id if info is not None else "",
+        street=catalog.meta("street") or "Vente au comptoir",
+        tax_keys=dict(record.tax_keys),
+    )
+
+
+def sync_targets(catalog: Catalog) -> Targets:
+    text = catalog.meta("targets")
+    return targets_from_json(text) if text else Targets()
+
+
+def build_till(
+    config: Config,
+    *,
+    start_sync: bool = True,
+    printer: Printer | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Till:
+    """A ready Till; `start_sync` runs the background worker (holding the till's sync lock)."""
+    data: Path = config.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    resources = ExitStack()
+    journal = open_journal(config, clock)
+    journal.start()
+    catalog = Catalog(data / CATALOG_NAME)
+    client = make_client(config)
+    code = register_code(journal.settings.register)
+    sync = None
+    refresher: Callable[[ProgressCallback | None], Refreshed] | None = None
+    if client is not None:
+        worker_db = connect(data / DB_NAME)
+        sync = SyncWorker(
+            client=client,
+            queue=outbox_module.Outbox(worker_db),
+            context=lambda: sync_context(catalog, client, code),
+            targets=lambda: sync_targets(catalog),
+        )
+
+        def refresher(progress: ProgressCallback | None) -> Refreshed:
+            return refresh(client, catalog, config, progress)
+
+    parts = TillParts(
+        journal=journal,
+        catalog=catalog,
+        outbox=outbox_module.Outbox(journal.connection),
+        printer=printer or open_configured_printer(config),
+        config=config,
+        zone=ZoneInfo(ZONE),
+        sync=sync,
+        refresh=refresher,
+        verify=lambda: _verify(data),
+        clock=clock,
+    )
+    till = Till(parts)
+    if refresher is not None and catalog.register() is None:
+        _first_refresh(till)
+    if sync is not None and start_sync:
+        try:
+            resources.enter_context(worker_lock(data / LOCK_NAME))
+        except WorkerBusy as error:
+            log.warning("%s : pas de synchronisation en arrière-plan", error)
+        else:
+            sync.start()
+            till.add_closer(resources.close)
+            threading.Thread(target=_refresh_quietly, args=(till,), daemon=True).start()
+    return till
+
+
+def _first_refresh(till: Till) -> None:
+    try:
+        till.refresh_catalog()
+    except TillError as error:
+        log.warning("catalogue non chargé au démarrage : %s", error.message)
+
+
+def _refresh_quietly(till: Till) -> None:
+    _first_refresh(till)
+
+
+def _verify(data: Path) -> VerifyResult:
+    report = verify_database(data / DB_NAME, data / HEAD_NAME)
+    return VerifyResult(report.ok, report.records, report.sentence())

@@ -1,0 +1,258 @@
+"""Refresh the local catalogue and register record from Kafinea (the till's side of the pull).
+
+`appliance.kafinea.catalog_pull` lists what changed; this module turns Kafinea's records into
+the cache's rows (pre-tax prices with 8 decimals -> cents in both display modes, tax fields ->
+basis points), reads the register record, and derives what the sync worker needs to post
+(module and field names, tax field per rate). Local `[register]` settings of the configuration
+win over Kafinea's, as `appliance.config` documents.
+
+A full listing (first refresh, or every `FULL_EVERY` refreshes) also drops products deleted in
+Kafinea, which an incremental listing by modification time cannot see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from appliance.config import Config
+from appliance.kafinea.catalog_pull import RemoteProduct, pull_catalog
+from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.mapping import Targets
+from appliance.kafinea.schema import SchemaError, SchemaMap, discover
+from appliance.kafinea.vtql import cond, select
+from appliance.ledger.catalog import (
+    Catalog,
+    CatalogProduct,
+    RegisterRecord,
+    Seller,
+)
+from appliance.pos.receipt import ShopIdentity
+from appliance.register_settings import (
+    ROUNDING,
+    Refreshed,
+    RefreshRefused,
+    RegisterNotFound,
+    payment_method,
+)
+
+FULL_EVERY = 24
+
+
+def to_cents(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def catalog_product(remote: RemoteProduct) -> CatalogProduct:
+    rate = next(iter(remote.taxes.values()), Decimal(0))
+    vat_bp = int((rate * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    price_ht = price_ttc = None
+    if remote.unit_price is not None:
+        price_ht = to_cents(remote.unit_price)
+        price_ttc = to_cents(remote.unit_price * (1 + rate / 100))
+    return CatalogProduct(
+        id=remote.id,
+        name=remote.name,
+        category=remote.category,
+        vat_bp=vat_bp,
+        price_ttc=price_ttc,
+        price_ht=price_ht,
+        code=remote.code,
+        barcode=remote.barcode,
+        unit=remote.unit,
+        modified=remote.modifiedtime,
+        active=remote.active,
+    )
+
+
+def targets_from_schema(schema: SchemaMap) -> Targets:
+    """The sync worker's names, from the discovered map (defaults where a field is absent)."""
+    base = Targets()
+
+    def f(role: str, field_role: str, default: str) -> str:
+        return schema.field_or_none(role, field_role) or default
+
+    return dataclasses.replace(
+        base,
+        invoice_module=schema.module("invoices"),
+        invoice_ref_field=f("invoices", "ticket_reference", base.invoice_ref_field),
+        invoice_register_field=f("invoices", "register", base.invoice_register_field),
+        invoice_seller_field=f("invoices", "seller", base.invoice_seller_field),
+        invoice_status_field=f("invoices", "status", base.invoice_status_field),
+        invoice_received_field=f("invoices", "received", base.invoice_received_field),
+        credit_module=schema.module("credit_notes") if schema.has("credit_notes") else "",
+        credit_ref_field=f("credit_notes", "ticket_reference", base.credit_ref_field),
+        credit_invoice_field=f("credit_notes", "invoice", base.credit_invoice_field),
+        credit_status_field=f("credit_notes", "status", base.credit_status_field),
+        credit_date_field=f("credit_notes", "date", base.credit_date_field),
+        payment_module=schema.module("payments") if schema.has("payments") else None,
+        payment_amount_field=f("payments", "amount", base.payment_amount_field),
+        payment_date_field=f("payments", "date", base.payment_date_field),
+        payment_method_field=f("payments", "method", base.payment_method_field),
+        payment_related_field=f("payments", "related_to", base.payment_related_field),
+        payment_account_field=f("payments", "account", base.payment_account_field),
+        payment_register_field=f("payments", "register", base.payment_register_field),
+        payment_ref_field=f("payments", "reference", base.payment_ref_field),
+        payment_status_field=f("payments", "status", base.payment_status_field),
+        cash_module=(
+            schema.module("cash_transactions") if schema.has("cash_transactions") else None
+        ),
+        cash_register_field=f("cash_transactions", "register", base.cash_register_field),
+        cash_amount_field=f("cash_transactions", "amount", base.cash_amount_field),
+        cash_type_field=f("cash_transactions", "type", base.cash_type_field),
+        cash_date_field=f("cash_transactions", "date", base.cash_date_field),
+        cash_description_field=f("cash_transactions", "description", base.cash_description_field),
+        register_module=(
+            schema.module("cash_registers")
+            if schema.has("cash_registers")
+            else base.register_module
+        ),
+        register_status_field=f("cash_registers", "status", base.register_status_field),
+        register_balance_field=f("cash_registers", "balance", base.register_balance_field),
+    )
+
+
+def targets_to_json(targets: Targets) -> str:
+    data = dataclasses.asdict(targets)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def targets_from_json(text: str) -> Targets:
+    return Targets(**json.loads(text))
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    text = str(value or "").strip()
+    return tuple(part.strip() for part in text.split("|##|") if part.strip()) if text else ()
+
+
+def register_record(
+    client: KafineaClient, schema: SchemaMap, config: Config, tax_keys: dict[int, str]
+) -> tuple[RegisterRecord, str]:
+    """The register record (with local overrides) and the default account's street."""
+    assert config.kafinea is not None
+    name = config.kafinea.register
+
+    def field(role: str) -> str:
+        return schema.field_or_none("cash_registers", role) or role
+
+    module = schema.module("cash_registers")
+    query = select(module).where(cond(field("name"), "=", name))
+    query = query.or_where(cond(field("number"), "=", name))
+    rows = client.query(query.limit(2))
+    if not rows:
+        raise RegisterNotFound(
+            f"caisse « {name} » introuvable dans Kafinea (module {module}) : vérifiez le nom"
+            " dans la configuration"
+        )
+    row = rows[0]
+    get = lambda role: str(row.get(field(role)) or "").strip()  # noqa: E731 - a local lookup
+    local = config.register
+    labels = local.payment_methods or _split(row.get(field("payment_methods")))
+    methods = [payment_method(label) for label in labels]
+    sellers = local.sellers or _split(row.get(field("sellers")))
+    account_id = local.default_account or get("default_account")
+    account_name, street = "", "Vente au comptoir"
+    if account_id:
+        account = client.retrieve(account_id)
+        account_name = str(account.get("accountname") or "")
+        street = str(account.get("bill_street") or street)
+    shop = config.shop
+    record = RegisterRecord(
+        id=str(row["id"]),
+        name=get("name") or name,
+        number=get("number"),
+        default_account_id=account_id,
+        default_account_name=account_name,
+        sellers=tuple(Seller(s, s) for s in sellers),
+        payment_methods=tuple(methods) or RegisterRecord("", "").payment_methods,
+        rounding_cents=local.rounding_cents or ROUNDING.get(get("rounding").casefold(), 1),
+        display=local.display or get("display").lower() or "ttc",
+        decimals=local.decimals if local.decimals is not None else int(get("decimals") or 2),
+        colours=tuple(
+            (key, value)
+            for key, value in (
+                ("primary", get("color_primary")),
+                ("secondary", get("color_secondary")),
+            )
+            if value
+        ),
+        receipt_header=tuple(line for line in get("receipt_header").splitlines() if line),
+        receipt_footer=tuple(line for line in get("receipt_footer").splitlines() if line),
+        printer_address=get("printer_address"),
+        shop=ShopIdentity(
+            trade_name=shop.trade_name or get("shop_trade_name") or get("name"),
+            company_name=shop.company_name or get("shop_company_name"),
+            address_lines=shop.address_lines
+            or tuple(
+                line
+                for line in (get("shop_street"), f"{get('shop_code')} {get('shop_city')}".strip())
+                if line
+            ),
+            siret=shop.siret or get("shop_siret"),
+            vat_number=shop.vat_number or get("shop_vat_number"),
+            phone=shop.phone or get("shop_phone"),
+        ),
+        tax_keys=tuple(sorted(tax_keys.items(), reverse=True)),
+    )
+    return record, street
+
+
+def refresh(
+    client: KafineaClient,
+    catalog: Catalog,
+    config: Config,
+    progress: Callable[[int, int], None] | None = None,
+) -> Refreshed:
+    """One refresh: schema, products (incremental unless due for a full one), register."""
+    assert config.kafinea is not None
+    before = client.round_trips
+    try:
+        schema = discover(client, config.kafinea.modules, config.kafinea.fields)
+        schema.module("cash_registers")
+    except SchemaError as error:
+        raise RefreshRefused(
+            f"Kafinea ne propose pas ce qu'il faut à la caisse : {error}"
+        ) from error
+    runs = int(catalog.meta("refresh_runs") or "0")
+    since = catalog.watermark() or None
+    if runs % FULL_EVERY == 0:
+        since = None
+
+    def report(step: Any) -> None:
+        if progress is not None:
+            progress(step.fetched + (step.listed - step.to_fetch), step.listed)
+
+    result = pull_catalog(
+        client,
+        schema,
+        since=since,
+        known_modified=catalog.modified_of,
+        progress=report,
+    )
+    products = [catalog_product(remote) for remote in result.changed]
+    applied = catalog.apply(products)
+    removed = applied.removed
+    if result.complete:
+        removed += catalog.keep_only(result.ids)
+    tax_keys = dict((catalog.register() or RegisterRecord("", "")).tax_keys)
+    for remote in result.changed:
+        for key, rate in remote.taxes.items():
+            tax_keys[int((rate * 100).quantize(Decimal(1)))] = key
+    record, street = register_record(client, schema, config, tax_keys)
+    catalog.set_register(record)
+    catalog.set_meta("street", street)
+    catalog.set_meta("targets", targets_to_json(targets_from_schema(schema)))
+    catalog.set_meta("refresh_runs", str(runs + 1))
+    if result.watermark:
+        catalog.set_watermark(result.watermark)
+    return Refreshed(
+        products=catalog.count(),
+        changed=applied.changed,
+        removed=removed,
+        categories=len(catalog.categories()),
+        round_trips=client.round_trips - before,
+    )

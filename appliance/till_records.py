@@ -1,0 +1,227 @@
+"""Everything the Till writes: journal records and their outbox rows, in one transaction each.
+
+The order of the principle (DESIGN.md section 2.1): a validated ticket, a cash movement or a Z
+is committed to the fiscal journal *with* its outbox row before anything is printed; a training
+ticket is journaled (numbered apart) and never queued. The cash session is not stored anywhere
+else: after a restart it is rebuilt by replaying the journal since the last opening, so what
+the drawer should hold can never disagree with what was recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from appliance.kafinea.mapping import closure_ref, movement_ref, ticket_ref
+from appliance.ledger.journal import Journal, JournalRecord
+from appliance.ledger.outbox import Kind, enqueue
+from appliance.pos.fiscal import sale_from_payload, ticket_payload
+from appliance.pos.session import CashSession, MovementKind, SessionFigures
+from appliance.pos.tender import Sale
+from appliance.pos.timestamps import parse_utc_iso
+
+_REF = re.compile(r"^(?:.*-([TE]))?0*(\d+)$")
+
+
+def register_code(register: str) -> str:
+    """Letters and digits of the register name, for references ("Caisse 1" -> "Caisse1")."""
+    code = re.sub(r"[^A-Za-z0-9]", "", register)
+    return code or "CAISSE"
+
+
+def receipt_code(code: str, number: int, training: bool) -> str:
+    """What the receipt's QR code carries; training tickets use E (école) instead of T."""
+    return f"{code}-{'E' if training else 'T'}{number:06d}"
+
+
+def parse_ticket_ref(text: str) -> tuple[int, bool | None]:
+    """A typed number ("42") or a scanned receipt code ("Caisse1-T000042") -> (42, training).
+
+    `training` is None for a bare number (the caller's mode decides).
+    """
+    match = _REF.match(text.strip())
+    if match is None:
+        raise ValueError(text)
+    letter = match.group(1)
+    return int(match.group(2)), (None if letter is None else letter == "E")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    record: JournalRecord
+    sale: Sale
+
+
+class Recorder:
+    """Journal writes with their outbox rows; one instance per Till, used under its lock."""
+
+    def __init__(self, journal: Journal, code: str, zone: tzinfo) -> None:
+        self.journal = journal
+        self.code = code
+        self.zone = zone
+
+    def _local(self, utc_text: str, fmt: str) -> str:
+        return parse_utc_iso(utc_text).astimezone(self.zone).strftime(fmt)
+
+    # -- tickets ----------------------------------------------------------------------------
+
+    def ticket(self, sale: Sale) -> Recorded:
+        """Journal the TICKET and, unless training, queue it; one transaction."""
+        payload = ticket_payload(sale)
+        with self.journal.transaction() as tx:
+            record = tx.append("TICKET", payload)
+            if not record.training:
+                origin = ""
+                if sale.ticket.original is not None:
+                    origin = ticket_ref(self.code, sale.ticket.original.number)
+                enqueue(
+                    tx.connection,
+                    kind=Kind.TICKET,
+                    ref=ticket_ref(self.code, record.type_seq),
+                    payload={
+                        "payload": record.payload,
+                        "date": self._local(record.created_utc, "%Y-%m-%d"),
+                        "journal_seq": record.seq,
+                        "journal_hash": record.hash,
+                        "number": record.type_seq,
+                        "origin_ref": origin,
+                    },
+                    created_at=record.created_utc,
+                    journal_seq=record.seq,
+                )
+        return Recorded(record, sale)
+
+    def duplicate(self, number: int, training: bool) -> JournalRecord:
+        return self.journal.duplicate(number, training=training)
+
+    def find_ticket(self, number: int, training: bool) -> JournalRecord | None:
+        return self.journal.ticket(number, training=training)
+
+    # -- cash session -----------------------------------------------------------------------
+
+    def open_session(self, session: CashSession) -> JournalRecord:
+        details = {
+            "float": session.opening_float,
+            "denominations": [[value, count] for value, count in session.float_denominations],
+        }
+        return self._cash_event(
+            "CASH_SESSION_OPEN",
+            details,
+            {"kind": "float", "amount": session.opening_float, "reason": "fond de caisse"},
+        )
+
+    def movement(self, kind: MovementKind, amount: int, reason: str) -> JournalRecord:
+        code = "CASH_IN" if kind is MovementKind.IN else "CASH_OUT"
+        details = {"amount": amount, "reason": reason}
+        posted = {
+            "kind": "in" if kind is MovementKind.IN else "out",
+            "amount": amount,
+            "reason": reason,
+        }
+        return self._cash_event(code, details, posted)
+
+    def _cash_event(
+        self, code: str, details: Mapping[str, Any], posted: Mapping[str, Any]
+    ) -> JournalRecord:
+        with self.journal.transaction() as tx:
+            record = tx.event(code, details=details)
+            enqueue(
+                tx.connection,
+                kind=Kind.CASH,
+                ref=movement_ref(self.code, record.seq),
+                payload={
+                    "payload": {
+                        **posted,
+                        "at": self._local(record.created_utc, "%Y-%m-%d %H:%M:%S"),
+                    },
+                    "date": self._local(record.created_utc, "%Y-%m-%d"),
+                    "journal_seq": record.seq,
+                    "journal_hash": record.hash,
+                },
+                created_at=record.created_utc,
+                journal_seq=record.seq,
+            )
+        return record
+
+    def close_session(
+        self, figures: SessionFigures, counted: Mapping[str, int]
+    ) -> tuple[int, JournalRecord]:
+        """The CASH_SESSION_CLOSE event, the day's Z (when tickets were sold), the outbox row.
+
+        Returns the Z number (0 when the day had nothing to close) and the closing event.
+        """
+        cash = next((m for m in figures.methods if m.method == "CASH"), None)
+        with self.journal.transaction() as tx:
+            event = tx.event(
+                "CASH_SESSION_CLOSE",
+                details={
+                    "counted": dict(counted),
+                    "expected": {m.method: m.expected for m in figures.methods},
+                },
+            )
+            closures = tx.close_day(cash_count=dict(counted))
+            day = next(
+                (r for r in closures if r.rtype == "CLOSURE" and r.payload.get("level") == "DAY"),
+                None,
+            )
+            number = day.payload["no"] if day is not None else 0
+            enqueue(
+                tx.connection,
+                kind=Kind.CLOSURE,
+                ref=closure_ref(self.code, event.seq),
+                payload={
+                    "payload": {
+                        "cash_discrepancy": cash.discrepancy if cash else 0,
+                        "cash_counted": (cash.counted or 0) if cash else 0,
+                        "at": self._local(event.created_utc, "%Y-%m-%d %H:%M:%S"),
+                    },
+                    "date": self._local(event.created_utc, "%Y-%m-%d"),
+                    "journal_seq": event.seq,
+                    "journal_hash": event.hash,
+                    "number": number,
+                },
+                created_at=event.created_utc,
+                journal_seq=event.seq,
+            )
+        return number, event
+
+    def current_session(self) -> CashSession | None:
+        """The open cash session rebuilt from the journal, or None when closed."""
+        rows = self.journal.connection.execute(
+            "SELECT seq FROM journal WHERE rtype = 'EVENT' AND json_extract(payload, '$.code')"
+            " IN ('CASH_SESSION_OPEN', 'CASH_SESSION_CLOSE') ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if rows is None:
+            return None
+        opening = self.journal.record(rows[0])
+        if opening is None or opening.payload["code"] != "CASH_SESSION_OPEN":
+            return None
+        details = opening.payload.get("details", {})
+        at = parse_utc_iso(opening.created_utc)
+        denominations = {int(v): int(c) for v, c in details.get("denominations", [])}
+        if denominations:
+            session = CashSession.open(at, "", denominations=denominations)
+        else:
+            session = CashSession.open(at, "", float_total=int(details.get("float", 0)))
+        cursor = self.journal.connection.execute(
+            "SELECT * FROM journal WHERE seq > ? AND rtype IN ('TICKET', 'EVENT') ORDER BY seq",
+            (opening.seq,),
+        )
+        for row in cursor:
+            session = _replay(session, JournalRecord.from_row(row))
+        return session
+
+
+def _replay(session: CashSession, record: JournalRecord) -> CashSession:
+    if record.rtype == "TICKET":
+        return session.record(sale_from_payload(record.payload))
+    code = record.payload.get("code")
+    if code not in ("CASH_IN", "CASH_OUT"):
+        return session
+    details = record.payload["details"]
+    at: datetime = parse_utc_iso(record.created_utc)
+    move = session.cash_in if code == "CASH_IN" else session.cash_out
+    return move(int(details["amount"]), str(details["reason"]), at)
