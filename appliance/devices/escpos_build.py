@@ -130,7 +130,8 @@ class EscPosBuilder:
         """Native QR (GS ( k, model 2, level M) where the model has it, else a raster QR."""
         payload = data.encode("ascii")
         if not self.layout.native_qr:
-            self.raster(qr_image(data, module_size))
+            # 4 dots per module (0.5 mm at 203 dpi) still scans and halves the bytes on a slow line
+            self.raster(qr_image(data, min(module_size, 4)))
             return
 
         def function(fn: int, body: bytes) -> bytes:
