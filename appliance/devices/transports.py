@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
+import select
 import termios
+import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -205,20 +208,57 @@ class SerialTransport(_EscposTransport):
         return bytes(printer.device.read(1))
 
 
-class FileTransport(_EscposTransport):
-    def __init__(self, connection: FileConnection) -> None:
-        super().__init__()
+class FileTransport:
+    """A kernel printer node (/dev/usb/lp0): opened per job, written with a deadline.
+
+    python-escpos' File blocks forever when usblp holds data for a printer that is off; this
+    writes non-blocking and gives up after `timeout_s`, like the other transports.
+    """
+
+    def __init__(self, connection: FileConnection, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.connection = connection
+        self.timeout_s = timeout_s
         self.description = f"l'imprimante {connection.path}"
 
-    def _make(self) -> Any:
-        from escpos.printer import File  # noqa: PLC0415
+    def send(self, data: bytes) -> None:
+        try:
+            fd = os.open(self.connection.path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            raise PrinterUnavailable(
+                f"impression impossible sur {self.description} : {error.strerror}"
+            ) from error
+        try:
+            self._write_all(fd, memoryview(data))
+        finally:
+            os.close(fd)
 
-        return File(self.connection.path)
+    def _write_all(self, fd: int, data: memoryview) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PrinterUnavailable(
+                    f"{self.description} n'accepte plus de données depuis {self.timeout_s:g} s"
+                    " (éteinte, capot ouvert ou papier absent ?)"
+                )
+            _, writable, _ = select.select([], [fd], [], remaining)
+            if not writable:
+                continue
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                continue
+            except OSError as error:
+                raise PrinterUnavailable(
+                    f"impression interrompue sur {self.description} : {error.strerror}"
+                ) from error
 
     def query(self, request: bytes) -> bytes:
         """A printer node opened write-only cannot answer: no status."""
         return b""
+
+    def close(self) -> None:
+        """Nothing stays open between jobs."""
 
 
 class UsbTransport(_EscposTransport):
@@ -284,7 +324,7 @@ def transport_for(
     if isinstance(connection, UsbConnection):
         return UsbTransport(connection, timeout_s, usb_backend)
     if isinstance(connection, FileConnection):
-        return FileTransport(connection)
+        return FileTransport(connection, timeout_s)
     raise PrinterUnavailable(f"aucune imprimante pour la connexion {connection}")
 
 

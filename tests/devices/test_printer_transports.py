@@ -1,5 +1,9 @@
 """Printing over a real pty (serial), a pyusb backend object (USB) and a file."""
 
+import fcntl
+import os
+import time
+
 import pytest
 
 from appliance.devices.errors import DeviceError, PrinterUnavailable
@@ -10,6 +14,8 @@ from appliance.devices.receipt_render import render_receipt
 from appliance.devices.status import Paper
 from appliance.devices.transports import USB_BUSY, MemoryTransport
 from tests.devices.helpers import FakePrinterBackend, PtyPrinter, sample_receipt
+
+F_SETPIPE_SZ = 1031  # linux/fcntl.h
 
 
 @pytest.fixture
@@ -122,3 +128,23 @@ def test_memory_twin_records_jobs_and_failures_propagate():
     with pytest.raises(PrinterUnavailable):
         printer.print_receipt(sample_receipt(1))
     assert len(transport.jobs) == 2
+
+
+def test_file_printer_that_stops_reading_times_out_instead_of_hanging(tmp_path):
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a printer that never reads
+    fcntl.fcntl(reader, F_SETPIPE_SZ, 4096)  # a small buffer, as a printer's is
+    try:
+        printer = open_printer(f"file:{fifo}", timeout_s=0.3)
+        started = time.monotonic()
+        with pytest.raises(PrinterUnavailable, match="n'accepte plus de données"):
+            printer.print_receipt(sample_receipt(60))  # more than the buffer holds
+        assert time.monotonic() - started < 3
+    finally:
+        os.close(reader)
+
+
+def test_file_printer_node_missing():
+    with pytest.raises(PrinterUnavailable, match="/dev/usb/lp9"):
+        open_printer("file:/dev/usb/lp9").print_receipt(sample_receipt(1))
