@@ -29,6 +29,7 @@ import os
 import sqlite3
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -451,7 +452,7 @@ def verify_archive(path: Path, *, workers: int = 1) -> Report:
         files = _archive_files(path)
         manifest_bytes = files["manifest.json"]
         manifest = json.loads(manifest_bytes)
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, zlib.error) as error:
         return Report(False, 0, failure=f"archive illisible : {error!r}")
     for name, digest in manifest.get("files", {}).items():
         if hashlib.sha256(files.get(name, b"")).hexdigest() != digest:
