@@ -69,16 +69,18 @@ def parse_matcher(text: str) -> DeviceMatcher:
 
 
 def select_devices(
-    infos: Iterable[DeviceInfo], matchers: Iterable[DeviceMatcher]
+    infos: Iterable[DeviceInfo],
+    matchers: Iterable[DeviceMatcher],
+    default_vendors: frozenset[int] = SCANNER_VENDORS,
 ) -> dict[str, DeviceInfo]:
-    """path -> info of the devices to read; no matcher: known scanner vendors only."""
+    """path -> info of the devices to read; no matcher: devices of `default_vendors`."""
     matcher_list = list(matchers)
     chosen = {}
     for info in infos:
         if matcher_list:
             wanted = any(matcher.matches(info) for matcher in matcher_list)
         else:
-            wanted = info.vendor in SCANNER_VENDORS
+            wanted = info.vendor in default_vendors
         if wanted:
             chosen[info.path] = info
     return chosen
@@ -113,6 +115,22 @@ def list_input_devices() -> list[DeviceInfo]:
     return infos
 
 
+def config_name(info: DeviceInfo) -> str:
+    """How the configuration should name this device: by-id link, else USB id, else path."""
+    if info.links:
+        return info.links[0]
+    if info.vendor:
+        return f"usb:{info.vendor:04x}:{info.product:04x}"
+    return info.path
+
+
+def open_shared(info: DeviceInfo) -> EventSource:
+    """Open without grabbing (learning: the touch screen must keep working meanwhile)."""
+    import evdev  # noqa: PLC0415
+
+    return evdev.InputDevice(info.path)
+
+
 def open_grabbed(info: DeviceInfo) -> EventSource:
     """Open and grab (EVIOCGRAB): scans must not reach the focused widget or the console."""
     import evdev  # noqa: PLC0415
@@ -140,8 +158,10 @@ class InputHub:
         open_device: Callable[[DeviceInfo], EventSource] = open_grabbed,
         on_event: Callable[[str], None] | None = None,
         interval_s: float = 1.0,
+        default_vendors: frozenset[int] = SCANNER_VENDORS,
     ) -> None:
         self.matchers = list(matchers)
+        self.default_vendors = default_vendors
         self.make_consumer = make_consumer
         self.list_devices = list_devices
         self.open_device = open_device
@@ -160,7 +180,7 @@ class InputHub:
     def rescan(self) -> tuple[set[str], set[str]]:
         """One pass: start readers for new devices, stop those that went away."""
         try:
-            found = select_devices(self.list_devices(), self.matchers)
+            found = select_devices(self.list_devices(), self.matchers, self.default_vendors)
         except OSError as error:
             self.on_event(f"liste des périphériques d'entrée illisible : {error}")
             return set(), set()
