@@ -26,6 +26,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "appliance.commands.printer",
     "appliance.commands.drawer",
     "appliance.commands.scanner",
+    "appliance.commands.sale",
+    "appliance.commands.session",
+    "appliance.commands.sync",
 )
 
 

@@ -261,6 +261,8 @@ class Till:
 
     def _print(self, job: Callable[[], None]) -> str:
         """Run a print job; a failure is reported, never raised (the record is safe)."""
+        if self._printer_state is PrinterState.NONE:
+            return ""
         try:
             job()
         except DeviceError as error:
@@ -274,6 +276,9 @@ class Till:
             self._printer_state, self._printer_message = PrinterState.READY, ""
             self._notify()
         return ""
+
+    def _printed(self, error: str) -> bool:
+        return not error and self._printer_state is not PrinterState.NONE
 
     def _product(self, product: CatalogProduct | None, what: str) -> CatalogProduct:
         if product is None:
@@ -401,7 +406,7 @@ class Till:
             figures.sales_ttc,
             figures.returns_ttc,
             method_totals(figures, self._labels()),
-            not error,
+            self._printed(error),
             error,
         )
 
@@ -594,7 +599,7 @@ class Till:
             total_cents=sale.totals.total_ttc,
             change_cents=sale.settlement.change,
             training=sale.ticket.training,
-            printed=print_receipt and not error and self._printer_state is not PrinterState.NONE,
+            printed=print_receipt and self._printed(error),
             print_error=error,
         )
 
@@ -637,7 +642,7 @@ class Till:
             )
             error = self._print(lambda: self._p.printer.print_receipt(receipt))
             return ReprintResult(
-                str(record.type_seq), copy.payload["copy_no"], receipt, not error, error
+                str(record.type_seq), copy.payload["copy_no"], receipt, self._printed(error), error
             )
 
     def _find(self, ticket_ref: str) -> JournalRecord:

@@ -1,0 +1,92 @@
+"""`appliance session open|close`: the cash session without a screen (headless tills, tests).
+
+    appliance session open --float 150.00
+    appliance session close --count cash:312.40 --count card:88.00 [--json]
+
+Both go through the same Till as the kiosk: the float and the Z are journaled and queued for
+Kafinea exactly as if a cashier had typed them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from appliance.commands.till_cli import add_config_option, amount, method_amount, open_till, run
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "session",
+        help="ouvrir ou clôturer la session de caisse",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="session_action", metavar="ACTION", required=True)
+    opening = actions.add_parser("open", help="ouvre la session avec le fond de caisse")
+    add_config_option(opening)
+    opening.add_argument(
+        "--float",
+        dest="float_amount",
+        required=True,
+        help="fond de caisse en euros, par exemple 150.00",
+    )
+    opening.set_defaults(handler=lambda args: run("session open", lambda: _open(args)))
+    closing = actions.add_parser("close", help="compte la caisse et imprime le Z")
+    add_config_option(closing)
+    closing.add_argument(
+        "--count",
+        action="append",
+        default=[],
+        metavar="MOYEN:MONTANT",
+        help="montant compté par moyen de paiement (répétable)",
+    )
+    closing.add_argument("--json", action="store_true", help="le Z en JSON")
+    closing.set_defaults(handler=lambda args: run("session close", lambda: _close(args)))
+
+
+def _open(args: argparse.Namespace) -> int:
+    cents = amount(args.float_amount)
+    with open_till(args) as till:
+        session = till.open_session(cents)
+    print(f"session ouverte, fond de caisse {session.float_cents / 100:.2f} €")
+    return 0
+
+
+def _close(args: argparse.Namespace) -> int:
+    counted: dict[str, int] = {}
+    for text in args.count:
+        method, cents = method_amount(text)
+        counted[method] = counted.get(method, 0) + cents
+    with open_till(args) as till:
+        z = till.close_session(counted)
+    methods = [
+        {
+            "method": m.method,
+            "expected_cents": m.expected_cents,
+            "counted_cents": m.counted_cents,
+            "difference_cents": m.difference_cents,
+        }
+        for m in z.methods
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "z": z.number,
+                    "tickets": z.ticket_count,
+                    "sales_cents": z.sales_total_cents,
+                    "returns_cents": z.returns_total_cents,
+                    "methods": methods,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(f"Z n° {z.number} : {z.ticket_count} tickets")
+        for m in methods:
+            print(
+                f"  {m['method']}: attendu {m['expected_cents'] / 100:.2f} €, compté"
+                f" {m['counted_cents'] / 100:.2f} €, écart {m['difference_cents'] / 100:+.2f} €"
+            )
+    return 0
