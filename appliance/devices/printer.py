@@ -69,19 +69,33 @@ class EscPosPrinter:
         self.description = transport.description
 
     def print_receipt(self, receipt: Receipt) -> None:
-        self.transport.send(render_receipt(receipt, self.layout, self.options))
+        self._send(render_receipt(receipt, self.layout, self.options))
 
     def print_report(self, report: Report) -> None:
-        self.transport.send(render_report(report, self.layout, self.options))
+        self._send(render_report(report, self.layout, self.options))
 
     def print_test_page(self) -> None:
-        self.transport.send(render_test_page(self.layout, self.description))
+        self._send(render_test_page(self.layout, self.description))
 
     def kick_drawer(self) -> None:
         try:
-            self.transport.send(kick_bytes(self.drawer_settings))
+            self._send(kick_bytes(self.drawer_settings))
         except PrinterUnavailable as error:
             raise DrawerError(f"tiroir non ouvert : {error}") from error
+
+    def _send(self, data: bytes) -> None:
+        """Send once; on failure ask the printer why (paper out stalls a serial or USB line
+        until the write times out) and raise the most precise error. Never re-sent."""
+        try:
+            self.transport.send(data)
+        except PrinterUnavailable as error:
+            try:
+                problem = self.status().problem
+            except PrinterUnavailable:
+                raise error from error.__cause__
+            if problem is None:
+                raise
+            raise problem from error
 
     def status(self) -> PrinterStatus:
         """Three DLE EOT queries; an unreachable printer raises PrinterUnavailable."""

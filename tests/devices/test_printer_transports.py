@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from appliance.devices.errors import DeviceError, PrinterUnavailable
+from appliance.devices.errors import DeviceError, PaperOut, PrinterUnavailable
 from appliance.devices.escpos_decode import Cut, TextLine, decode
 from appliance.devices.printer import EscPosPrinter, NullPrinter, open_printer
 from appliance.devices.profiles import printer_layout
@@ -148,3 +148,16 @@ def test_file_printer_that_stops_reading_times_out_instead_of_hanging(tmp_path):
 def test_file_printer_node_missing():
     with pytest.raises(PrinterUnavailable, match="/dev/usb/lp9"):
         open_printer("file:/dev/usb/lp9").print_receipt(sample_receipt(1))
+
+
+def test_a_failed_print_is_explained_by_the_printers_status_when_it_answers():
+    transport = MemoryTransport()
+    printer = EscPosPrinter(transport, printer_layout("TM-T20II"))
+    transport.fail_with = PrinterUnavailable("délai d'écriture dépassé")
+    transport.state.paper = Paper.OUT
+    with pytest.raises(PaperOut, match="plus de papier"):
+        printer.print_receipt(sample_receipt(1))
+    transport.state.paper = Paper.OK
+    with pytest.raises(PrinterUnavailable, match="délai d'écriture dépassé"):
+        printer.print_receipt(sample_receipt(1))
+    assert transport.jobs == []
