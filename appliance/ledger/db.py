@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+PAGE_SIZE = 8192
+
 
 class LedgerError(Exception):
     """Base of every error of the ledger layer: what the Till catches from below."""
@@ -46,7 +48,10 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 check_same_thread=False,
             )
         else:
+            new = not path.exists() or path.stat().st_size == 0
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if new:  # journal rows are 1-2 KB: 4 KiB pages would hold only two of them
+                connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("PRAGMA foreign_keys = ON")
