@@ -58,11 +58,13 @@ class EscPosBuilder:
         self._table = None
         self._bold = False
         self._size = (1, 1)
+        self._align = "left"
         self._select_table(self.layout.code_page)
 
     def align(self, where: str) -> None:
-        self._out += ESC + b"a" + bytes([{"left": 0, "center": 1, "right": 2}[where]])
-        self._align = where
+        if where != self._align:
+            self._out += ESC + b"a" + bytes([{"left": 0, "center": 1, "right": 2}[where]])
+            self._align = where
 
     def bold(self, on: bool) -> None:
         if on != self._bold:
@@ -93,23 +95,26 @@ class EscPosBuilder:
         self._out += LF
 
     def _encode(self, text: str) -> list[tuple[str, bytes]] | None:
-        """Split into (table, bytes) runs, staying in the current table as long as it can."""
+        """Split into (table, bytes) runs: the main table first, so a switch for one missing
+        character (Œ) lasts only as long as needed and the configured table stays in use."""
+        main = self.layout.code_page
+        try:
+            return [(main, text.encode(python_codec(main)))]  # the usual case: one table
+        except UnicodeEncodeError:
+            pass
         runs: list[tuple[str, bytearray]] = []
-        current = self._table or self.layout.code_page
+        current = self._table or main
+        tables = tuple(name for name, _ in self._tables)
         for char in text:
-            candidates = [current] + [name for name, _ in self._tables if name != current]
-            for table in candidates:
-                try:
-                    byte = char.encode(python_codec(table))
-                except UnicodeEncodeError:
-                    continue
-                if not runs or runs[-1][0] != table:
-                    runs.append((table, bytearray()))
-                runs[-1][1].extend(byte)
-                current = table
-                break
-            else:
+            options = _encodings(char, tables)
+            if not options:
                 return None
+            table = main if main in options else current if current in options else next(
+                iter(options))
+            if not runs or runs[-1][0] != table:
+                runs.append((table, bytearray()))
+            runs[-1][1].extend(options[table])
+            current = table
         return [(table, bytes(chunk)) for table, chunk in runs]
 
     def feed(self, lines: int) -> None:
@@ -156,6 +161,18 @@ class EscPosBuilder:
             GS + b"v0" + bytes([0, width_bytes & 0xFF, width_bytes >> 8])
             + bytes([mono.height & 0xFF, mono.height >> 8]) + data
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _encodings(char: str, tables: tuple[str, ...]) -> dict[str, bytes]:
+    """The byte of `char` in each table that has it, in the tables' order."""
+    found = {}
+    for table in tables:
+        try:
+            found[table] = char.encode(python_codec(table))
+        except UnicodeEncodeError:
+            continue
+    return found
 
 
 def fit_width(image: Image.Image, max_width: int) -> Image.Image:

@@ -22,7 +22,9 @@ from types import SimpleNamespace
 
 import usb.backend
 import usb.core
+from escpos.printer import Dummy
 from evdev.eventio import EventIO
+from PIL import Image
 
 from appliance.devices.escpos_decode import EscPosDecoder, Event, StatusQuery
 from appliance.devices.keymaps import EV_KEY, EV_MSC, EV_SYN, KEY_DOWN
@@ -260,3 +262,18 @@ def write_keys(source: PipeSource, keys: list[tuple[int, int, int]]) -> None:
 
 def key_downs(keys: list[tuple[int, int, int]]) -> int:
     return sum(1 for _, _, value in keys if value == KEY_DOWN)
+
+
+# -- a foreign encoder's bytes -------------------------------------------------------------
+def escpos_dummy_output() -> bytes:
+    """What python-escpos itself emits: text, EAN-13, native QR, raster image, kick, cut."""
+    printer = Dummy(profile="TM-T88V")
+    printer.set(align="center", bold=True, double_height=True)
+    printer.text("Summe 12,50 € Äpfel\n")
+    printer.set(align="left", bold=False, normal_textsize=True)
+    printer.barcode("4006381333931", "EAN13")
+    printer.qr("https://example.invalid/r/42", native=True)
+    printer.image(Image.new("1", (64, 16), 0))
+    printer.cashdraw(5)
+    printer.cut()
+    return printer.output

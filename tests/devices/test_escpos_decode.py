@@ -1,8 +1,6 @@
 """The decoder reads python-escpos' own output too, so it is not only an echo of our encoder."""
 
 import pytest
-from escpos.printer import Dummy
-from PIL import Image
 
 from appliance.devices.escpos_decode import (
     Barcode,
@@ -19,20 +17,7 @@ from appliance.devices.escpos_decode import (
 )
 from appliance.devices.profiles import printer_layout
 from appliance.devices.receipt_render import render_receipt
-from tests.devices.helpers import sample_receipt
-
-
-def escpos_dummy_output() -> bytes:
-    printer = Dummy(profile="TM-T88V")
-    printer.set(align="center", bold=True, double_height=True)
-    printer.text("Summe 12,50 € Äpfel\n")
-    printer.set(align="left", bold=False, normal_textsize=True)
-    printer.barcode("4006381333931", "EAN13")
-    printer.qr("https://example.invalid/r/42", native=True)
-    printer.image(Image.new("1", (64, 16), 0))
-    printer.cashdraw(5)
-    printer.cut()
-    return printer.output
+from tests.devices.helpers import escpos_dummy_output, sample_receipt
 
 
 def test_decodes_what_python_escpos_emits():

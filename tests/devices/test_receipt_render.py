@@ -11,7 +11,7 @@ from appliance.devices.escpos_decode import (
     decode,
     text_lines,
 )
-from appliance.devices.profiles import UnknownProfile, printer_layout
+from appliance.devices.profiles import UnknownProfile, printer_layout, python_codec
 from appliance.devices.receipt_render import (
     TRAINING_MARK,
     RenderOptions,
@@ -112,13 +112,16 @@ def test_return_receipt_names_the_original_ticket():
     assert "RETOUR du ticket n° T1-000040" in texts and "du 27/11/2026 18:00" in texts
 
 
-@pytest.mark.parametrize("code_page", ["CP858", "CP1252", "ISO_8859-15"])
-def test_euro_and_accents_survive_each_code_page(code_page):
+@pytest.mark.parametrize(("code_page", "euro_byte"),
+                         [("CP858", 0xD5), ("CP1252", 0x80), ("ISO_8859-15", 0xA4)])
+def test_euro_and_accents_survive_each_code_page(code_page, euro_byte):
     layout = printer_layout("TM-T20II", code_page=code_page)
     report = Report(SHOP, "Essai", "Caisse 1", "28/11/2026",
                     (ReportSection("Caractères", (ReportRow(FRENCH, value="ok"),)),))
     data = render_report(report, layout)
     assert bytes([0x1B, 0x74, layout.code_page_number(code_page)]) in data
+    encoded = "€ é è à ç ô ù".encode(python_codec(code_page))
+    assert encoded[0] == euro_byte and encoded in data
     texts = [line.text for line in text_events(data)]
     assert any(text.startswith(FRENCH) for text in texts)
     assert not any(isinstance(event, RasterImage) for event in decode(data))

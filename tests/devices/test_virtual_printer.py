@@ -14,7 +14,7 @@ from appliance.devices.profiles import printer_layout
 from appliance.devices.receipt_render import render_receipt
 from appliance.devices.status import Paper
 from appliance.devices.virtual_printer import VirtualPrinter, running_virtual_printer
-from tests.devices.helpers import sample_receipt
+from tests.devices.helpers import escpos_dummy_output, sample_receipt
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-output"
 
@@ -110,3 +110,16 @@ def test_garbage_bytes_are_reported_and_printing_goes_on(tmp_path):
         printed = virtual.wait_for_receipt()
         assert printed.lines[-1].endswith("avant")
         assert len(virtual.errors) == 1
+
+
+def test_foreign_escpos_with_barcode_and_image_becomes_a_png(tmp_path):
+    with running_virtual_printer(tmp_path) as virtual:
+        with socket.create_connection((virtual.host, virtual.port)) as connection:
+            connection.sendall(escpos_dummy_output())
+        printed = virtual.wait_for_receipt()
+    assert "[code-barres EAN13 : 4006381333931]" in printed.lines
+    assert "[image 64x16]" in printed.lines
+    assert "[tiroir : broche 5, 100/100 ms]" in printed.lines
+    image = Image.open(printed.png_path).convert("L")
+    assert image.height > 300  # text, the drawn barcode, the QR and the image
+    assert image.getextrema() == (0, 255)
