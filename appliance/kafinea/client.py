@@ -134,6 +134,9 @@ class KafineaClient:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers["User-Agent"] = USER_AGENT
+            # No proxy or .netrc from the environment: a stray .netrc would add credentials
+            # to our requests, and the per-request lookups cost a third of a loopback call.
+            session.trust_env = False
         session.verify = verify
         self._http = session
         _install_log_redaction()

@@ -14,6 +14,7 @@ import json
 import random
 import secrets
 import string
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -213,6 +214,11 @@ def _product(
     return data
 
 
+def _past(rng: random.Random, now: float) -> str:
+    """A modification time within the past year: real catalogues are edited over time."""
+    return now_text(lambda: now - rng.randrange(365 * 86400))
+
+
 def _insert(store: Store, module: str, data: dict[str, object], now: str) -> str:
     record_id = store.insert(module, {}, now)
     if MODULES[module].number_field and not data.get(MODULES[module].number_field):
@@ -370,7 +376,15 @@ def seed_shop(store: Store, rng: random.Random) -> SeedInfo:
         )
         number += 1
     store.next_number("Products", len(rows))
-    store.bulk_insert("Products", ((now, now, json.dumps(r, ensure_ascii=False)) for r in rows))
+    clock = time.time()
+    stamps = sorted(_past(rng, clock) for _ in rows)
+    store.bulk_insert(
+        "Products",
+        (
+            (stamp, stamp, json.dumps(r, ensure_ascii=False))
+            for stamp, r in zip(stamps, rows, strict=True)
+        ),
+    )
     store.set_meta("seeded", now)
     return SeedInfo(TECHNICAL_USER, access_key, REGISTER)
 
@@ -383,7 +397,7 @@ def add_products(store: Store, count: int, rng: random.Random) -> None:
         return
     first = store.next_number("Products", count)
     generated = int(store.get_meta("generated") or "0")
-    now = now_text()
+    clock = time.time()
     categories = [c for c in PRODUCT_CATEGORIES if c]
 
     def rows() -> Iterator[tuple[str, str, str]]:
@@ -402,7 +416,8 @@ def add_products(store: Store, count: int, rng: random.Random) -> None:
                 ean=ean13(f"379{serial:09d}"),
                 active=True,
             )
-            yield now, now, json.dumps(data, ensure_ascii=False)
+            stamp = _past(rng, clock)
+            yield stamp, stamp, json.dumps(data, ensure_ascii=False)
 
     store.bulk_insert("Products", rows())
     store.set_meta("generated", str(generated + count))
