@@ -174,12 +174,9 @@ class TcpTransport(_EscposTransport):
 
         return Network(self.connection.host, self.connection.port, timeout=self.timeout_s)
 
-    def query(self, request: bytes) -> bytes:
-        saved, self.timeout_s = self.timeout_s, min(self.timeout_s, STATUS_TIMEOUT_S)
-        try:
-            return super().query(request)
-        finally:
-            self.timeout_s = saved
+    def _read_reply(self, printer: Any) -> bytes:
+        printer.device.settimeout(STATUS_TIMEOUT_S)  # a printer that answers does so at once
+        return super()._read_reply(printer)
 
 
 class SerialTransport(_EscposTransport):

@@ -146,8 +146,11 @@ class FakePrinterBackend(usb.backend.IBackend):
         self._replies = bytearray()
         self._decoder = EscPosDecoder()
         self.configuration = 0
+        self.switched_off = False
+        self.enumerated = 0
 
     def enumerate_devices(self):
+        self.enumerated += 1  # usb.core.find(): a fresh look for the device
         yield "printer0"
 
     def get_device_descriptor(self, dev):
@@ -207,6 +210,8 @@ class FakePrinterBackend(usb.backend.IBackend):
         return None
 
     def bulk_write(self, dev_handle, ep, intf, data, timeout):
+        if self.switched_off:
+            raise usb.core.USBError("No such device", error_code=-4, errno=errno.ENODEV)
         payload = bytes(data)
         self.received += payload
         for event in self._decoder.feed(payload):

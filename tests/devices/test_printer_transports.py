@@ -81,6 +81,22 @@ def test_usb_printer_through_pyusb_backend():
     assert printer.status().cover_open is True
 
 
+def test_usb_printer_switched_off_and_on_is_opened_again():
+    backend = FakePrinterBackend()
+    printer = open_printer("usb:04b8:0e15", usb_backend=backend)
+    printer.print_receipt(sample_receipt(1))
+    backend.switched_off = True
+    with pytest.raises(PrinterUnavailable, match="USB"):
+        printer.print_receipt(sample_receipt(1))
+    backend.switched_off = False
+    before, searches = len(backend.received), backend.enumerated
+    printer.print_receipt(sample_receipt(1, ticket_number="again"))
+    assert backend.enumerated == searches + 1  # the dead handle was dropped, found anew
+    assert "Ticket n° again" in "\n".join(
+        event.text for event in decode(bytes(backend.received[before:]))
+        if isinstance(event, TextLine))
+
+
 def test_usb_wrong_ids_say_not_found():
     printer = open_printer("usb:0519:0003", usb_backend=FakePrinterBackend())
     with pytest.raises(PrinterUnavailable, match="USB"):
