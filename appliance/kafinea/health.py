@@ -1,0 +1,178 @@
+"""Read-only checks of a Kafinea connection: can this till sell? (used by `appliance doctor`).
+
+Each check records what it found, problems (the till cannot sell) and warnings (it can, but
+something will look wrong). Nothing is written to Kafinea. The setup wizard can run the same
+checks before it writes the configuration ("test before configure").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.errors import (
+    AccessDenied,
+    BadCredentials,
+    KafineaError,
+    NotSent,
+    OutcomeUnknown,
+    ProtocolError,
+)
+from appliance.kafinea.schema import SchemaError, SchemaMap, discover
+from appliance.kafinea.vtql import VtqlError, cond, select
+
+MULTI_SEPARATOR = " |##| "
+
+
+def explain(error: KafineaError) -> str:
+    """One English sentence per failure class (the UI translates its own)."""
+    if isinstance(error, BadCredentials):
+        return f"login refused: check the user e-mail and the webservice access key ({error.code})"
+    if isinstance(error, NotSent):
+        return f"Kafinea unreachable: {error}"
+    if isinstance(error, OutcomeUnknown):
+        return f"Kafinea did not answer in time: {error}"
+    if isinstance(error, ProtocolError):
+        return f"the server did not answer like a Kafinea webservice: {error}"
+    if isinstance(error, AccessDenied):
+        return f"access denied: {error}"
+    return f"Kafinea error: {error}"
+
+
+@dataclass
+class KafineaHealth:
+    ok: bool = False
+    login: dict[str, Any] = field(default_factory=lambda: {"ok": False})
+    schema: SchemaMap | None = None
+    user: dict[str, Any] = field(default_factory=dict)
+    register: dict[str, Any] = field(default_factory=lambda: {"found": False})
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        modules = self.schema.to_json() if self.schema is not None else {}
+        return {
+            "ok": self.ok,
+            "login": self.login,
+            "modules": modules,
+            "user": self.user,
+            "register": self.register,
+            "problems": self.problems,
+            "warnings": self.warnings,
+        }
+
+
+def _split(value: Any) -> list[str]:
+    text = str(value or "").strip()
+    return [part.strip() for part in text.split(MULTI_SEPARATOR.strip()) if part.strip()]
+
+
+def _check_user(client: KafineaClient, schema: SchemaMap, health: KafineaHealth) -> None:
+    user_id = client.login_info.user_id if client.login_info else ""
+    record = client.retrieve(user_id)
+    decimals_field = schema.field_or_none("users", "currency_decimals")
+    decimals = str(record.get(decimals_field, "")) if decimals_field else ""
+    health.user = {"id": user_id, "currency_decimals": decimals or None}
+    if decimals != "2":
+        health.warnings.append(
+            f"the technical user's currency decimals are {decimals or 'unset'}, not 2:"
+            " Kafinea will round invoice amounts (set them in the user's preferences)"
+        )
+
+
+def _find_register(client: KafineaClient, schema: SchemaMap, wanted: str) -> dict[str, Any] | None:
+    module = schema.module("cash_registers")
+    candidates = [schema.field_or_none("cash_registers", r) for r in ("name", "number")]
+    for name in [c for c in candidates if c]:
+        rows = client.query(select(module).where(cond(name, "=", wanted)).limit(2))
+        if rows:
+            return rows[0]
+    return None
+
+
+def _check_register(
+    client: KafineaClient,
+    schema: SchemaMap,
+    health: KafineaHealth,
+    wanted: str,
+    local_default_account: str | None,
+) -> None:
+    if not schema.has("cash_registers"):
+        health.register = {"found": False, "source": "config", "name": wanted}
+        if not local_default_account:
+            health.problems.append(
+                "no cash register module in Kafinea and no [register] default_account in the"
+                " configuration"
+            )
+        else:
+            _check_account(client, schema, health, local_default_account)
+        return
+    record = _find_register(client, schema, wanted)
+    if record is None:
+        health.register = {"found": False, "source": "kafinea", "name": wanted}
+        health.problems.append(f"register {wanted!r} not found in Kafinea (by name or number)")
+        return
+
+    def value(role: str) -> Any:
+        name = schema.field_or_none("cash_registers", role)
+        return record.get(name) if name else None
+
+    health.register = {
+        "found": True,
+        "source": "kafinea",
+        "id": record.get("id"),
+        "name": value("name"),
+        "number": value("number"),
+        "sellers": _split(value("sellers")),
+        "payment_methods": _split(value("payment_methods")),
+        "printer_address": value("printer_address") or None,
+        "default_account_id": value("default_account") or None,
+    }
+    if local_default_account:
+        _check_account(client, schema, health, local_default_account)
+    elif not value("default_account"):
+        health.problems.append(f"register {wanted!r} has no default customer account")
+
+
+def _check_account(
+    client: KafineaClient, schema: SchemaMap, health: KafineaHealth, name: str
+) -> None:
+    module = schema.module("accounts")
+    rows = client.query(select(module).where(cond(schema.field("accounts", "name"), "=", name)))
+    health.register["default_account"] = name
+    if not rows:
+        health.problems.append(f"default account {name!r} not found in Kafinea")
+
+
+def check_kafinea(
+    client: KafineaClient,
+    register: str,
+    *,
+    module_overrides: Mapping[str, str] | None = None,
+    field_overrides: Mapping[str, Mapping[str, str]] | None = None,
+    local_default_account: str | None = None,
+) -> KafineaHealth:
+    """Log in, map the schema, read the user's preferences and find the register."""
+    health = KafineaHealth()
+    try:
+        info = client.login()
+    except KafineaError as exc:
+        health.login = {"ok": False, "error": explain(exc)}
+        health.problems.append(health.login["error"])
+        return health
+    health.login = {"ok": True, "user_id": info.user_id, "server_version": info.server_version}
+    try:
+        health.schema = discover(client, module_overrides, field_overrides)
+        health.problems.extend(health.schema.problems())
+        _check_user(client, health.schema, health)
+        _check_register(client, health.schema, health, register, local_default_account)
+    except SchemaError as exc:
+        health.problems.append(str(exc))
+    except VtqlError as exc:
+        health.problems.append(f"cannot look the register up: {exc}")
+    except KafineaError as exc:
+        health.problems.append(explain(exc))
+    health.ok = not health.problems
+    return health
