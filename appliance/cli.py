@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "appliance.commands.run",
     "appliance.commands.demo",
     "appliance.commands.sandbox",
+    "appliance.commands.doctor",
     "appliance.commands.printer",
     "appliance.commands.drawer",
     "appliance.commands.scanner",
