@@ -95,6 +95,7 @@ class VirtualPrinter:
         self._new_receipts: queue.Queue[PrintedReceipt] = queue.Queue()
         self._new_kicks: queue.Queue[DrawerKick] = queue.Queue()
         self._server: socketserver.TCPServer | None = None
+        self._connection: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -117,6 +118,12 @@ class VirtualPrinter:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop serving; a client still connected is cut off rather than waited for."""
+        with self._lock:
+            connection = self._connection
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -159,6 +166,15 @@ class VirtualPrinter:
 
     # -- one connection -------------------------------------------------------------------------
     def serve_connection(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connection = connection
+        try:
+            self._serve(connection)
+        finally:
+            with self._lock:
+                self._connection = None
+
+    def _serve(self, connection: socket.socket) -> None:
         connection.settimeout(IDLE_TIMEOUT_S)
         decoder = EscPosDecoder(on_error=self._decode_error)
         pending: list[Event] = []

@@ -2,6 +2,7 @@
 
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,16 @@ def test_foreign_escpos_with_barcode_and_image_becomes_a_png(tmp_path):
     image = Image.open(printed.png_path).convert("L")
     assert image.height > 300  # text, the drawn barcode, the QR and the image
     assert image.getextrema() == (0, 255)
+
+
+def test_stop_does_not_wait_for_an_idle_client(tmp_path):
+    virtual = VirtualPrinter(tmp_path, port=0)
+    virtual.start()
+    idle = socket.create_connection((virtual.host, virtual.port))
+    idle.sendall(b"half a receipt\n")
+    time.sleep(0.2)
+    started = time.monotonic()
+    virtual.stop()
+    assert time.monotonic() - started < 3
+    idle.close()
+    assert virtual.receipts[0].lines == ["half a receipt"]  # what came is still written
