@@ -20,7 +20,7 @@ from appliance.config import ConfigError
 if TYPE_CHECKING:
     from appliance.devices.scanner import RejectedScan, Scan
 
-SUFFIXES = {"enter": "", "none": "", "tab": "\t"}
+SUFFIXES = ("enter", "tab", "none")  # appliance.devices.scanner.SUFFIX_NAMES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="/dev/input/by-id/..., usb:VID:PID ou name:TEXTE (répétable)")
     listen.add_argument("--layout", choices=("us", "fr", "auto"),
                         help="disposition du scanner (auto : celle qui lit un code valable)")
-    listen.add_argument("--suffix", choices=tuple(SUFFIXES), help="fin de code en plus d'Entrée")
+    listen.add_argument("--suffix", choices=SUFFIXES, help="fin de code en plus d'Entrée")
     listen.add_argument("--prefix", help="préfixe à retirer des codes")
     listen.add_argument("--seconds", type=float, default=0.0,
                         help="s'arrêter après ce nombre de secondes (0 : Ctrl-C)")
@@ -65,14 +65,18 @@ def run_listen(args: argparse.Namespace) -> int:
         parse_matcher,
     )
     from appliance.devices.errors import DeviceError  # noqa: PLC0415
-    from appliance.devices.scanner import ScanConsumer, ScannerSettings  # noqa: PLC0415
+    from appliance.devices.scanner import (  # noqa: PLC0415
+        SUFFIX_NAMES,
+        ScanConsumer,
+        ScannerSettings,
+    )
 
     try:
         config = load_optional_config(args)
         section = config.scanner if config else None
         settings = ScannerSettings(
             layout=args.layout or (section.layout if section else "auto"),
-            suffix=SUFFIXES[args.suffix or (section.suffix if section else "enter")],
+            suffix=SUFFIX_NAMES[args.suffix or (section.suffix if section else "enter")],
             prefix=args.prefix if args.prefix is not None else (section.prefix if section else ""),
         )
         matchers = [parse_matcher(text) for text in

@@ -22,6 +22,8 @@ from appliance.devices.input_reader import EventSource
 from appliance.devices.keymaps import KEYMAPS, LAYOUTS, KeyDecoder
 
 AUTO = "auto"
+# `[scanner] suffix` names: what ends a code besides Enter (which always does).
+SUFFIX_NAMES = {"enter": "", "none": "", "tab": "\t"}
 
 
 @dataclass(frozen=True)
