@@ -77,6 +77,41 @@ def canonical_bytes(value: Any) -> bytes:
     ).encode("utf-8")
 
 
+def _refuse(text: str) -> Any:
+    raise CanonicalError(f"number {text} is not an integer")
+
+
+def _integer(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_INT:
+        raise CanonicalError(f"integer out of range: {text}")
+    return value
+
+
+def parse_canonical(text: bytes) -> Any:
+    """Parse `text` and check it is canonical JSON; raises `CanonicalError` otherwise.
+
+    Fast path for verifying millions of records: when the text has no null and is NFC as a
+    whole (floats and huge integers are refused while parsing), re-encoding with the C
+    encoder and comparing is equivalent to `canonical_bytes`; anything else takes the exact
+    (slower) path.
+    """
+    try:
+        value = json.loads(text, parse_float=_refuse, parse_constant=_refuse,
+                           parse_int=_integer)
+    except ValueError as error:
+        raise CanonicalError(f"not JSON: {error}") from None
+    simple = b"null" not in text and unicodedata.is_normalized("NFC", text.decode("utf-8"))
+    if simple:
+        again = json.dumps(value, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False).encode("utf-8")
+    else:
+        again = canonical_bytes(value)
+    if again != text:
+        raise CanonicalError("not in canonical form")
+    return value
+
+
 def envelope_bytes(
     *, seq: int, rtype: str, training: bool, type_seq: int, created_utc: str, register: str,
     prev_hash: str, prev_type_hash: str, payload: bytes, fmt: int = FMT,
@@ -87,6 +122,8 @@ def envelope_bytes(
     by hand so that neither writing nor verifying a million records encodes a payload twice.
     """
     def text(value: str) -> str:
+        if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+            return f'"{value}"'  # what json.dumps would write, without its cost
         return json.dumps(unicodedata.normalize("NFC", value), ensure_ascii=False)
 
     head = (

@@ -180,14 +180,14 @@ class Verifier:
 
     @staticmethod
     def _canonical(row: Row) -> tuple[bytes, dict[str, Any]]:
-        seq, text = row[0], row[5]
+        seq, canonical = row[0], row[5].encode("utf-8")
         try:
-            payload = json.loads(text)
-            canonical = chain.canonical_bytes(payload)
-        except (ValueError, chain.CanonicalError) as error:
-            raise Broken(seq, f"contenu illisible : {error}") from None
-        if canonical != text.encode("utf-8") or not isinstance(payload, dict):
-            raise Broken(seq, "contenu non canonique (modifié hors de l'application)")
+            payload = chain.parse_canonical(canonical)
+        except chain.CanonicalError as error:
+            raise Broken(seq, f"contenu non canonique (modifié hors de l'application) : {error}"
+                         ) from None
+        if not isinstance(payload, dict):
+            raise Broken(seq, "contenu non canonique : objet attendu")
         return canonical, payload
 
     def _init(self, seq: int, payload: dict[str, Any]) -> None:
