@@ -16,6 +16,7 @@ not stored, then the opening float when the session is closed, else the sale.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from appliance.ui.widgets import ScreenStack
 
 log = logging.getLogger(__name__)
 
+STATUS_POLL_S = 2.0
 KV_DIR = Path(__file__).with_name("kv")
 KV_FILES = (
     "widgets.kv",
@@ -107,6 +109,7 @@ class KioskApp(App):
         self._heartbeat = heartbeat
         self._unsubscribe: Callable[[], None] | None = None
         self._wedge: list[str] = []
+        self._stopping = threading.Event()
         self.register_name = plan.register_name
 
     # -- building ---------------------------------------------------------------------------
@@ -143,6 +146,7 @@ class KioskApp(App):
             Clock.schedule_interval(lambda _dt: beat(), interval)
 
     def on_stop(self) -> None:
+        self._stopping.set()
         if self._unsubscribe is not None:
             self._unsubscribe()
 
@@ -152,9 +156,24 @@ class KioskApp(App):
         """Start selling with `till`: listen to its status, then float or sale screen."""
         self.till = till
         self._unsubscribe = till.add_listener(self._status_from_any_thread)
+        self._poller = threading.Thread(
+            target=self._poll_status, args=(till,), name="ui-status", daemon=True
+        )
+        self._poller.start()
         status = till.status()
         self._apply_status(status)
         self.show("sale" if status.session.state is SessionState.OPEN else "float")
+
+    def _poll_status(self, till: Till) -> None:
+        """Safety net beside the listener: read the Till's local status every few seconds on
+        this thread (the Till's lock may be held by a slow print), apply it on the UI thread."""
+        while not self._stopping.wait(STATUS_POLL_S):
+            try:
+                status = till.status()
+            except TillError:
+                log.exception("status poll failed")
+                continue
+            self._status_from_any_thread(status)
 
     def _status_from_any_thread(self, status: StatusView) -> None:
         Clock.schedule_once(lambda _dt: self._apply_status(status), 0)

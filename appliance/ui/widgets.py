@@ -156,6 +156,14 @@ class MessageBar(BoxLayout):
     def _hide(self, _dt: float) -> None:
         self.shown = False
 
+    def on_touch_down(self, touch) -> bool:
+        """A tap on a shown message hides it early; the bar leaves the Menu button uncovered
+        (see root.kv) and never takes a tap meant for something else."""
+        if self.shown and self.collide_point(*touch.pos):
+            self.shown = False
+            return True
+        return False
+
 
 class ScreenStack(FloatLayout):
     """Shows one screen at a time, switched at once and in the same frame.
@@ -202,6 +210,11 @@ class Dialog(ModalView):
     def __init__(self, **kwargs):
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
+
+    def dismiss(self, *args, **kwargs) -> None:
+        """Gone at once: a fading dialog would still swallow the cashier's next tap."""
+        kwargs.setdefault("animation", False)
+        super().dismiss(*args, **kwargs)
 
 
 class KTextInput(TextInput):

@@ -8,6 +8,7 @@ what it is (quantity, price, line discount %, ticket discount %) for the selecte
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -131,8 +132,7 @@ class SaleScreen(Screen):
             }
             for position, line in enumerate(ticket.lines)
         ]
-        # Newest line in view (the list fills its box, so a short ticket stays at the top).
-        self.ids.lines.scroll_y = 0
+        Clock.schedule_once(self._newest_line_in_view, 0)
         totals = ticket.totals
         self.total_text = fmt.money(totals.total_ttc_cents)
         kind = {
@@ -142,6 +142,11 @@ class SaleScreen(Screen):
         self.total_label = f"{kind} " + tr._("Total TTC") if kind else tr._("Total TTC")
         self.seller_text = ticket.seller or tr._("Vendeur ?")
         self.customer_text = ticket.customer_name or tr._("Client comptoir")
+
+    def _newest_line_in_view(self, _dt: float) -> None:
+        """Bottom of the list when it overflows its box, top (a short ticket) otherwise."""
+        rows = self.ids.lines.layout_manager
+        self.ids.lines.scroll_y = 0 if rows.height > self.ids.lines.height else 1
 
     @staticmethod
     def _line_detail(line) -> str:
