@@ -7,6 +7,8 @@ keypad text into integer cents or thousandths, never through float.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def money(cents: int) -> str:
     """French form with a narrow no-break space between thousands: "1 234,50 €"."""
@@ -54,3 +56,16 @@ def milli_from_keypad(text: str) -> int:
 def basis_points_from_keypad(text: str) -> int:
     """ "12,5" (percent) -> 1250 basis points."""
     return _scaled(text, 2)
+
+
+def when(iso: str) -> str:
+    """An ISO 8601 instant ("2026-11-28T22:04:13Z") in local time: "28/11/2026 23:04"."""
+    if not iso:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%d/%m/%Y %H:%M")

@@ -35,3 +35,10 @@ def test_quantities_and_rates():
     assert fmt.basis_points_from_keypad("12,5") == 1250
     assert fmt.percent(2000) == "20 %"
     assert fmt.percent(550) == "5,5 %"
+
+
+def test_instants_in_local_time():
+    assert fmt.when("") == "—"
+    assert fmt.when("not a date") == "not a date"
+    assert fmt.when("2026-11-28T22:04:13") == "28/11/2026 22:04"
+    assert fmt.when("2026-11-28T22:04:13Z")[:10] in ("28/11/2026", "29/11/2026")

@@ -14,6 +14,7 @@ from kivy.uix.screenmanager import Screen
 
 from appliance import __version__
 from appliance.till import StatusView, TillError
+from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
 from appliance.ui.dialogs import ask_pin, choose
 from appliance.ui.i18n import tr
@@ -52,16 +53,16 @@ class ManagerScreen(Screen):
             tr._("Kafinea : {state}, {n} en attente, {f} refusé(s)").format(
                 state=reach[sync.reachable], n=sync.pending, f=sync.failed
             ),
-            tr._("Dernier envoi réussi : {at}").format(at=sync.last_success_at or "—"),
+            tr._("Dernier envoi réussi : {at}").format(at=fmt.when(sync.last_success_at)),
         ]
         if sync.last_error:
             lines.append(tr._("Dernière erreur : {e}").format(e=sync.last_error))
         lines.append(
-            tr._("Imprimante : {p}").format(p=status.printer_message or status.printer.value)
+            tr._("Imprimante : {p}").format(p=status.printer_message or self.app.printer_text)
         )
         lines.append(
             tr._("Catalogue : {n} articles, mis à jour {at}").format(
-                n=status.catalog_products, at=status.catalog_updated_at or "—"
+                n=status.catalog_products, at=fmt.when(status.catalog_updated_at)
             )
         )
         lines.append(

@@ -139,7 +139,7 @@ class SaleScreen(Screen):
             TicketKind.RETURN: tr._("RETOUR"),
             TicketKind.VOID: tr._("ANNULATION"),
         }.get(ticket.kind, "")
-        self.total_label = f"{kind} " + tr._("Total TTC") if kind else tr._("Total TTC")
+        self.total_label = kind or tr._("Total TTC")
         self.seller_text = ticket.seller or tr._("Vendeur ?")
         self.customer_text = ticket.customer_name or tr._("Client comptoir")
 
