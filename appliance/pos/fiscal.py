@@ -193,3 +193,21 @@ def _party(party: Party) -> Payload:
 
 def _party_from(data: Mapping[str, Any]) -> Party:
     return Party(data["id"], data.get("name", ""))
+
+
+def cart_details(ticket: Ticket, reason: str = "") -> Payload:
+    """The `details` of a CART_ABANDONED event: every line still on the cart and removed."""
+    details: Payload = {
+        "opened_utc": ticket.opened_utc,
+        "lines": [_line(line) for line in ticket.lines],
+        "removed_lines": [
+            {**_line(removed.line), "removed_utc": removed.removed_utc}
+            for removed in ticket.removed
+        ],
+        "training": ticket.training,
+    }
+    if reason:
+        details["reason"] = reason
+    if ticket.seller:
+        details["seller"] = _party(ticket.seller)
+    return details
