@@ -1,4 +1,5 @@
-"""`appliance scanner listen`: show input devices, then every scan decoded live.
+"""`appliance scanner listen|learn`: show input devices and every scan decoded live, or
+learn which device and layout read a test code.
 
 Each scan is printed with the device that produced it and the layout that read it; a rejected
 scan is printed with the layout that would have read it (the usual cause: a scanner set to a
@@ -38,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listen.add_argument("--seconds", type=float, default=0.0,
                         help="s'arrêter après ce nombre de secondes (0 : Ctrl-C)")
     listen.set_defaults(handler=run_listen)
+    learn = actions.add_parser("learn", help="lire un code de test : quel appareil, quel clavier")
+    learn.add_argument("code", help="le code imprimé sur l'étiquette de test, ex. 4006381333931")
+    learn.add_argument("--seconds", type=float, default=30.0, help="attente maximale (30 s)")
+    learn.set_defaults(handler=run_learn)
 
 
 class LivePrinter:
@@ -105,4 +110,21 @@ def run_listen(args: argparse.Namespace) -> int:
         pass
     finally:
         hub.stop()
+    return 0
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    """Print the `[scanner]` lines to write once the test code has been scanned."""
+    from appliance.devices.inputs import learn_scanner_device  # noqa: PLC0415
+
+    print(f"scannez le code {args.code} (attente {args.seconds:g} s)…", flush=True)
+    learnt = learn_scanner_device(args.code, args.seconds)
+    if learnt is None:
+        print(f"scanner learn : aucun appareil n'a lu {args.code} en {args.seconds:g} s"
+              " (scanner branché ? en mode clavier USB HID ?)", file=sys.stderr)
+        return 1
+    print(f"lu par {learnt.info.label}, disposition {learnt.layout}")
+    print("[scanner]")
+    print(f'devices = ["{learnt.config_name}"]')
+    print(f'layout = "{learnt.layout}"')
     return 0

@@ -42,3 +42,10 @@ def test_live_lines_show_code_device_and_layout_guess():
     assert first == "code 4006381333931  (/dev/input/by-id/usb-scanner-event-kbd, clavier us)"
     assert second.startswith("refusé '$))^#*!###(#!'")
     assert second.endswith("le scanner semble configuré en clavier fr")
+
+
+def test_learn_without_any_scanner_says_so(capsys):
+    assert main(["scanner", "learn", "4006381333931", "--seconds", "0.2"]) == 1
+    captured = capsys.readouterr()
+    assert "scannez le code 4006381333931" in captured.out
+    assert "aucun appareil n'a lu 4006381333931" in captured.err
