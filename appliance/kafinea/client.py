@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ import requests.exceptions
 
 from appliance.kafinea.errors import (
     ApiError,
+    BadCredentials,
     KafineaError,
     NotSent,
     OutcomeUnknown,
@@ -60,6 +63,8 @@ POST_OPERATIONS = frozenset(
 )
 WRITE_OPERATIONS = frozenset({"create", "update", "revise", "delete", "add_related"})
 PRE_LOGIN = frozenset({"getchallenge", "login"})
+LOGIN_ATTEMPTS = 3
+RACE_CODES = frozenset({"INVALID_USER_CREDENTIALS", "INVALID_AUTH_TOKEN"})
 
 USER_AGENT = "appliance-caisse-kafinea/0.1"
 
@@ -163,6 +168,18 @@ class KafineaClient:
             return self._login_locked()
 
     def _login_locked(self) -> LoginInfo:
+        # A getchallenge by another process for the same user replaces our token (§2.1):
+        # a couple more exchanges after short random pauses tell a race from a wrong key.
+        for attempt in range(LOGIN_ATTEMPTS - 1):
+            try:
+                return self._challenge_and_login()
+            except BadCredentials as exc:
+                if exc.code not in RACE_CODES:
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+        return self._challenge_and_login()
+
+    def _challenge_and_login(self) -> LoginInfo:
         self.__session_name = None
         challenge = self._call_raw("getchallenge", {"username": self.username}, None)
         token = challenge.get("token") if isinstance(challenge, dict) else None

@@ -28,6 +28,23 @@ CREATE TABLE IF NOT EXISTS entity (
 );
 CREATE INDEX IF NOT EXISTS entity_module_id ON entity(module, deleted, id);
 CREATE INDEX IF NOT EXISTS entity_module_mtime ON entity(module, modifiedtime);
+-- Fields the till looks records up by (barcode scans, ticket references, names): expression
+-- indexes matching exactly the `json_extract(...) = ? COLLATE NOCASE` that query.py emits,
+-- behind (module, deleted) so the planner prefers them to the plain module index.
+CREATE INDEX IF NOT EXISTS entity_ean ON entity(
+    module, deleted, json_extract(data, '$.cf_853') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_code ON entity(
+    module, deleted, json_extract(data, '$.productcode') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_category ON entity(
+    module, deleted, json_extract(data, '$.productcategory') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_ticket ON entity(
+    module, deleted, json_extract(data, '$.cf_ticket_ref') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_subject ON entity(
+    module, deleted, json_extract(data, '$.subject') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_name ON entity(
+    module, deleted, json_extract(data, '$.productname') COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entity_account ON entity(
+    module, deleted, json_extract(data, '$.accountname') COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
