@@ -156,7 +156,7 @@ def test_file_printer_that_stops_reading_times_out_instead_of_hanging(tmp_path):
         started = time.monotonic()
         with pytest.raises(PrinterUnavailable, match="n'accepte plus de données"):
             printer.print_receipt(sample_receipt(60))  # more than the buffer holds
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 10  # not forever
     finally:
         os.close(reader)
 

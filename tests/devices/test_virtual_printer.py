@@ -134,6 +134,6 @@ def test_stop_does_not_wait_for_an_idle_client(tmp_path):
     time.sleep(0.2)
     started = time.monotonic()
     virtual.stop()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 15  # not the 30 s idle timeout
     idle.close()
     assert virtual.receipts[0].lines == ["half a receipt"]  # what came is still written
