@@ -1,9 +1,9 @@
-"""Kivy settings for the UI tests, set before the first Kivy import of the session."""
+"""Kivy settings for the UI tests, set before the first Kivy import of the session: a plain
+800x480 window at the top-left of the (Xvfb) display, the smallest panel the till supports."""
 
-import os
 import tempfile
+from pathlib import Path
 
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", "warning")
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+from appliance.ui import kiosk_env
+
+kiosk_env.apply(kiosk_env.window_environment(Path(tempfile.mkdtemp(prefix="kivy-home-")), 800, 480))

@@ -22,8 +22,11 @@ class Touch(MotionEvent):
     def __init__(self, x: float, y: float) -> None:
         window = EventLoop.window
         super().__init__(
-            "test", 1, {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
-            is_touch=True, type_id="touch",
+            "test",
+            1,
+            {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
+            is_touch=True,
+            type_id="touch",
         )
 
     def depack(self, args) -> None:
@@ -73,7 +76,8 @@ class Driver:
             for widget in top.walk(restrict=False):
                 if isinstance(widget, Button) and widget.text == text and widget.opacity > 0:
                     return widget
-        raise AssertionError(f"no button {text!r} on screen")
+        shot = self.screenshot("missing-button")
+        raise AssertionError(f"no button {text!r} on screen (see {shot})")
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
