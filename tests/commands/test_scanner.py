@@ -32,7 +32,7 @@ def test_live_lines_show_code_device_and_layout_guess():
     reader.start()
     write_keys(source, keystrokes("4006381333931", "us"))
     write_keys(source, keystrokes("4006381333931", "fr"))
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while stream.getvalue().count("\n") < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     reader.stop()

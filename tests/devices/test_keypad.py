@@ -31,7 +31,7 @@ def test_default_mapping_through_the_reader():
     write_keys(source, taps("KEY_KP3", "KEY_KPASTERISK", "KEY_KP1", "KEY_KPDOT", "KEY_KP5",
                             "KEY_KPENTER", "KEY_KPPLUS", "KEY_KPSLASH", "KEY_BACKSPACE",
                             "KEY_KPMINUS", "KEY_NUMLOCK"))
-    got = [str(actions.get(timeout=2)) for _ in range(10)]
+    got = [str(actions.get(timeout=5)) for _ in range(10)]
     assert got == ["digit:3", "quantity", "digit:1", "decimal", "digit:5", "validate",
                    "pay:cash", "pay:card", "backspace", "clear"]
     reader.stop()

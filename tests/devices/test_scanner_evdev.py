@@ -50,7 +50,7 @@ def test_scan_through_evdev_reader_in_each_layout(layout):
     source = PipeSource()
     reader, scans, rejects, _ = start_reader(source, ScannerSettings(layout=layout))
     write_keys(source, keystrokes(EAN, layout))
-    scan = scans.get(timeout=2)
+    scan = scans.get(timeout=5)
     assert scan == Scan(EAN, source.path, layout)
     assert rejects.empty()
     reader.stop()
@@ -61,7 +61,7 @@ def test_auto_layout_picks_the_one_that_reads_a_barcode():
     reader, scans, _, _ = start_reader(source, ScannerSettings(layout="auto"))
     write_keys(source, keystrokes(EAN, "fr"))
     write_keys(source, keystrokes(EAN8, "us"))
-    assert [scans.get(timeout=2) for _ in range(2)] == [
+    assert [scans.get(timeout=5) for _ in range(2)] == [
         Scan(EAN, source.path, "fr"), Scan(EAN8, source.path, "us")]
     reader.stop()
 
@@ -71,7 +71,7 @@ def test_garbage_is_rejected_with_the_layout_that_would_have_worked():
     reader, scans, rejects, _ = start_reader(source, ScannerSettings(layout="fr"))
     write_keys(source, keystrokes(EAN, "us"))  # US scanner on a French-configured till
     write_keys(source, keystrokes("4006381333932", "fr"))  # bad check digit
-    first, second = rejects.get(timeout=2), rejects.get(timeout=2)
+    first, second = rejects.get(timeout=5), rejects.get(timeout=5)
     assert first == RejectedScan(
         "'àà-\"_&\"\"\"ç\"&", source.path,
         "code illisible par la caisse : le scanner semble configuré en clavier us", "us")
@@ -86,8 +86,8 @@ def test_injected_validator_decides_what_is_acceptable():
         source, ScannerSettings(layout="us"), is_acceptable=lambda code: code.startswith("ABC"))
     write_keys(source, keystrokes("ABC-1", "us"))
     write_keys(source, keystrokes(EAN, "us"))
-    assert scans.get(timeout=2).code == "ABC-1"
-    assert rejects.get(timeout=2).text == EAN
+    assert scans.get(timeout=5).code == "ABC-1"
+    assert rejects.get(timeout=5).text == EAN
     reader.stop()
 
 
@@ -99,7 +99,7 @@ def test_burst_of_twenty_scans_fifty_ms_apart_loses_nothing():
     for code in codes:
         write_keys(source, keystrokes(code, "fr"))
         time.sleep(0.05)
-    assert [scans.get(timeout=2).code for _ in codes] == codes
+    assert [scans.get(timeout=5).code for _ in codes] == codes
     reader.stop()
 
 
@@ -107,7 +107,7 @@ def test_back_to_back_scans_in_one_write_more_than_64_events():
     source = PipeSource()
     reader, scans, _, _ = start_reader(source, ScannerSettings(layout="us"))
     write_keys(source, keystrokes(EAN, "us") * 5)  # 5 x 28 key events x 3 kernel events
-    assert [scans.get(timeout=2).code for _ in range(5)] == [EAN] * 5
+    assert [scans.get(timeout=5).code for _ in range(5)] == [EAN] * 5
     reader.stop()
 
 
@@ -126,7 +126,7 @@ def test_a_slow_callback_does_not_lose_scans():
         write_keys(source, keystrokes(EAN, "us"))
     time.sleep(0.2)
     release.set()
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while len(delivered) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert delivered == [EAN] * 3
@@ -137,9 +137,9 @@ def test_unplug_is_reported_once_and_the_thread_ends():
     source = PipeSource()
     reader, scans, _, lost = start_reader(source, ScannerSettings(layout="us"))
     write_keys(source, keystrokes(EAN, "us"))
-    assert scans.get(timeout=2).code == EAN
+    assert scans.get(timeout=5).code == EAN
     source.unplug()
-    error = lost.get(timeout=2)
+    error = lost.get(timeout=5)
     assert isinstance(error, ScannerLost) and isinstance(error, DeviceError)
     assert "débranché" in str(error)
     reader.stop()
@@ -208,14 +208,14 @@ def test_hub_survives_unplug_and_replug_without_restart():
         wait_until(lambda: len(hub.devices) == 2)
         write_keys(first, keystrokes(EAN, "us"))
         write_keys(second, keystrokes(EAN8, "us"))
-        assert {scans.get(timeout=2).device for _ in range(2)} == {
+        assert {scans.get(timeout=5).device for _ in range(2)} == {
             "/dev/input/event7", "/dev/input/event8"}
         board.unplug("/dev/input/event7")
         wait_until(lambda: hub.devices == ["/dev/input/event8"])
         replugged = board.plug("/dev/input/event7")
         wait_until(lambda: len(hub.devices) == 2)
         write_keys(replugged, keystrokes(EAN, "us"))
-        assert scans.get(timeout=2) == Scan(EAN, "/dev/input/event7", "us")
+        assert scans.get(timeout=5) == Scan(EAN, "/dev/input/event7", "us")
         assert board.opened.count("/dev/input/event7") == 2
         assert any("débranché" in message for message in messages)
     finally:
@@ -253,7 +253,7 @@ def test_learning_tells_which_device_and_layout_typed_the_test_code():
     assert learn_scanner([keyboard], EAN, timeout_s=0.2) is None
 
 
-def wait_until(predicate, timeout: float = 3.0) -> None:
+def wait_until(predicate, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
@@ -272,5 +272,5 @@ def test_real_virtual_keyboard_through_uinput():  # pragma: no cover - only wher
         for event_type, code, value in keystrokes(EAN, "us"):
             fake.write(event_type, code, value)
             fake.syn()
-        assert scans.get(timeout=2).code == EAN
+        assert scans.get(timeout=5).code == EAN
         reader.stop()
