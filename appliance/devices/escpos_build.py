@@ -127,10 +127,6 @@ class EscPosBuilder:
         else:
             self.feed(4)
 
-    def kick(self, pin: int, on_units: int, off_units: int) -> None:
-        """ESC p m t1 t2: m 0 = connector pin 2, 1 = pin 5; times in units of 2 ms."""
-        self._out += ESC + b"p" + bytes([0 if pin == 2 else 1, on_units, off_units])
-
     def qr(self, data: str, module_size: int = 6) -> None:
         """Native QR (GS ( k, model 2, level M) where the model has it, else a raster QR."""
         payload = data.encode("ascii")

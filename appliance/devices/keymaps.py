@@ -176,10 +176,6 @@ class KeyDecoder:
             text = text[len(self.prefix):]
         return text or None
 
-    @property
-    def pending(self) -> str:
-        return "".join(self._buffer)
-
 
 def decode_events(
     events: list[tuple[int, int, int]], layout: str, suffix: str = "", prefix: str = ""

@@ -87,18 +87,6 @@ def render_report(
     return bytes(out)
 
 
-def render_kick(layout: PrinterLayout, pin: int, on_ms: int, off_ms: int) -> bytes:
-    """ESC p alone: the drawer opens without printing ("no sale")."""
-    out = EscPosBuilder(layout)
-    out.kick(pin, pulse_units(on_ms), pulse_units(off_ms))
-    return bytes(out)
-
-
-def pulse_units(milliseconds: int) -> int:
-    """ESC p counts in 2 ms units, one byte: 100 ms -> 50 (python-escpos' default)."""
-    return max(1, min(255, milliseconds // 2))
-
-
 # -- pieces ------------------------------------------------------------------------------------
 def _marks(out: EscPosBuilder, training: bool, duplicate_number: int | None) -> None:
     out.align("center")

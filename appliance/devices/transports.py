@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import os
 import select
 import termios
@@ -34,7 +33,6 @@ from appliance.devices.connection import (
 from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.status import SimulatedState
 
-log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 5.0
 STATUS_TIMEOUT_S = 0.5
 
