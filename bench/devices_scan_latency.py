@@ -3,6 +3,8 @@
 Latency: from the moment the Enter key event is written (the last byte a scanner sends) to the
 moment the `on_scan` callback runs on the reader thread: p50 / p99 / max over many scans.
 Target: p99 under 2 ms. Burst: 20 scans 50 ms apart (a cashier sweeping a basket): none lost.
+Also measured with a busy "UI" thread holding the GIL, at Python's default switch interval
+(5 ms) and at 1 ms: the kiosk process may want `sys.setswitchinterval(0.001)`.
 
     .venv/bin/python bench/devices_scan_latency.py [--scans 300]
 """
@@ -10,12 +12,15 @@ Target: p99 under 2 ms. Burst: 20 scans 50 ms apart (a cashier sweeping a basket
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import statistics
 import struct
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -75,6 +80,25 @@ def latency(scans: int, layout: str) -> list[float]:
     return results
 
 
+@contextlib.contextmanager
+def busy_ui_thread() -> Iterator[None]:
+    """A thread that never sleeps, like Kivy's main loop drawing: the reader must win the GIL."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        total = 0
+        while not stop.is_set():
+            total += sum(range(200))
+
+    thread = threading.Thread(target=spin, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def decode_cost(scans: int, layout: str) -> list[float]:
     """The decoding's own CPU cost per scan (all key events, no thread, no pipe), in ms."""
     consumer = ScanConsumer("bench", ScannerSettings(layout), lambda scan: None)
@@ -130,6 +154,13 @@ def main() -> int:
         p50, p99, worst = percentiles(decode_cost(args.scans, layout))
         print(f"  decoding cost alone (13 digits + Enter, both layouts checked): p50={p50:.3f} ms"
               f" p99={p99:.3f} ms")
+    for interval in (0.005, 0.001):
+        sys.setswitchinterval(interval)
+        with busy_ui_thread():
+            p50, p99, worst = percentiles(latency(args.scans // 3, "fr"))
+        print(f"with a busy UI thread, sys.setswitchinterval({interval}): p50={p50:.3f} ms"
+              f" p99={p99:.3f} ms max={worst:.3f} ms")
+    sys.setswitchinterval(0.005)
     received, in_order = burst()
     print(f"burst: 20 scans 50 ms apart -> {received} delivered, {in_order} in order"
           f" ({'none lost' if received == 20 else 'LOST SCANS'})")
