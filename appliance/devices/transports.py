@@ -305,6 +305,11 @@ class UsbTransport(_EscposTransport):
             return USB_BUSY
         if errno.EACCES in codes:
             return USB_DENIED
+        if isinstance(error.__context__, AssertionError):  # usb.core.find() found nothing
+            return (
+                f"imprimante USB {self.connection} introuvable : câble, alimentation, identifiant"
+                " (lsusb) ? [USB printer not found]"
+            )
         return super()._explain(action, error)
 
 

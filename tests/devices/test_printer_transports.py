@@ -99,7 +99,7 @@ def test_usb_printer_switched_off_and_on_is_opened_again():
 
 def test_usb_wrong_ids_say_not_found():
     printer = open_printer("usb:0519:0003", usb_backend=FakePrinterBackend())
-    with pytest.raises(PrinterUnavailable, match="USB"):
+    with pytest.raises(PrinterUnavailable, match="usb:0519:0003 introuvable"):
         printer.print_receipt(sample_receipt(1))
 
 
