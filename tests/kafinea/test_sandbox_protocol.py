@@ -425,3 +425,45 @@ def test_runtime_fault_endpoint(raw: Raw, sandbox: SandboxHandle) -> None:
     requests.post(admin, json={"expire_sessions": True}, timeout=5)
     assert raw.error("GET", operation="listtypes")[0] == "INVALID_SESSIONID"
     assert requests.get(admin, timeout=5).json()["http500"] == 0
+
+
+def test_payment_settles_invoice_and_cash_moves_register(raw: Raw) -> None:
+    cola = _product_id(raw, "Cola 1,5 L")
+    invoice = _invoice(
+        raw, "group", [{"productid": cola, "quantity": "2", "listprice": "5", "tax1": "20"}]
+    )
+    payment = raw.create(
+        "Payments",
+        {
+            "amount": "12.00",
+            "payment_date": "2026-11-28",
+            "payment_method": "Espèces",
+            "related_to": invoice["id"],
+            "account_id": invoice["account_id"],
+            "payment_status": "Validé",
+        },
+    )
+    assert payment["payment_no"].startswith("PAI") and payment["cf_locked"] == "1"
+    settled = raw.ok("GET", operation="retrieve", id=invoice["id"])
+    assert (settled["received"], settled["balance"]) == ("12.00000000", "0.00000000")
+    register = raw.query("SELECT id,cash_balance FROM CashRegisters WHERE cashregister_no = '1';")[
+        0
+    ]
+    for amount in ("150.00", "-20.50"):
+        raw.create(
+            "CashTransactions",
+            {
+                "cashregister_id": register["id"],
+                "amount": amount,
+                "transaction_type": "Fond de caisse",
+            },
+        )
+    after = raw.ok("GET", operation="retrieve", id=register["id"])
+    assert Decimal(after["cash_balance"]) == Decimal("129.50")
+    code, _ = raw.error(
+        "POST",
+        operation="create",
+        elementType="CashTransactions",
+        element=json.dumps({"amount": "1", "transaction_type": "Retrait"}),
+    )
+    assert code == "MANDATORY_FIELDS_MISSING"

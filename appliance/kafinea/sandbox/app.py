@@ -505,7 +505,32 @@ class SandboxApp:
                 data["balance"] = f"{Decimal(data['hdnGrandTotal']) - received:.8f}"
             self._finalise_if_due(module, data)
             self.store.save(record_id, data, now)
+            self._apply_side_effects(module, data, now)
         return self._present(module, record_id, data, created=now, modified=now, mode="create")
+
+    def _apply_side_effects(self, module: Module, data: dict[str, Any], now: str) -> None:
+        """What Kafinea's own modules do to others: a payment settles the document it
+        references (received, balance); a cash movement moves the register's balance."""
+        if module.name == "Payments":
+            target, field_name = data.get("related_to", ""), "received"
+        elif module.name == "CashTransactions":
+            target, field_name = data.get("cashregister_id", ""), "cash_balance"
+        else:
+            return
+        match = _WS_ID.match(str(target))
+        other_id = int(match.group(2)) if match else 0
+        found = self.store.get(other_id)
+        if found is None or found[1]:
+            return
+        other_module, _, other = found
+        if other_module not in ("Invoice", "CreditNotes", "CashRegisters"):
+            return
+        amount = Decimal(data.get("amount") or "0")
+        other[field_name] = f"{Decimal(other.get(field_name) or '0') + amount:.8f}"
+        if field_name == "received":
+            total = Decimal(other.get("hdnGrandTotal") or "0")
+            other["balance"] = f"{total - Decimal(other[field_name]):.8f}"
+        self.store.save(other_id, other, now)
 
     def _change(self, operation: str, params: dict[str, str]) -> dict[str, Any]:
         element = self._parse_element(params)

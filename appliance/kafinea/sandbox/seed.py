@@ -10,6 +10,7 @@ barcodes, a few products without category (never shown on the till) and a few in
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import secrets
@@ -177,8 +178,13 @@ def _ht(ttc_cents: int, rate: str) -> str:
     return f"{ht:.8f}"
 
 
+@functools.cache
+def _template(module: str) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.default or "") for f in MODULES[module].fields if f.editable)
+
+
 def _blank(module: str) -> dict[str, str]:
-    return {f.name: (f.default or "") for f in MODULES[module].fields if f.editable}
+    return dict(_template(module))
 
 
 def _product(
@@ -216,7 +222,7 @@ def _product(
 
 def _past(rng: random.Random, now: float) -> str:
     """A modification time within the past year: real catalogues are edited over time."""
-    return now_text(lambda: now - rng.randrange(365 * 86400))
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - rng.randrange(365 * 86400)))
 
 
 def _insert(store: Store, module: str, data: dict[str, object], now: str) -> str:
