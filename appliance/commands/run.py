@@ -116,8 +116,48 @@ def plan_from_config(config: Config | None, path: Path):
             write_access_key(key_file, key)
             return build_till(config)
 
-        return StartPlan(connect=connect, **common)
-    return StartPlan(till=build_till(config), **common)
+        return StartPlan(connect=connect, start_inputs=scanner_starter(config), **common)
+    return StartPlan(till=build_till(config), start_inputs=scanner_starter(config), **common)
+
+
+def scanner_starter(config: Config):
+    """The kiosk's scanners: grabbed evdev readers (rediscovered when replugged) whose codes
+    go to the current screen, and whose unreadable scans are explained on screen."""
+
+    def start(on_scan, on_notice):
+        from appliance.devices.discovery import InputHub, parse_matcher  # noqa: PLC0415
+        from appliance.devices.errors import DeviceError  # noqa: PLC0415
+        from appliance.devices.scanner import (  # noqa: PLC0415
+            SUFFIX_NAMES,
+            ScanConsumer,
+            ScannerSettings,
+        )
+
+        section = config.scanner
+        try:
+            settings = ScannerSettings(
+                layout=section.layout,
+                suffix=SUFFIX_NAMES.get(section.suffix, ""),
+                prefix=section.prefix,
+            )
+            matchers = [parse_matcher(text) for text in section.devices]
+        except (DeviceError, ValueError) as error:
+            on_notice(f"Scanner non démarré : {error}")
+            return lambda: None
+        hub = InputHub(
+            matchers,
+            lambda info: ScanConsumer(
+                info.label,
+                settings,
+                lambda scan: on_scan(scan.code),
+                lambda rejected: on_notice(f"Scan illisible : {rejected.reason}"),
+            ),
+            on_event=on_notice,
+        )
+        hub.start()
+        return hub.stop
+
+    return start
 
 
 class WizardError(Exception):

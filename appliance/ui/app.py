@@ -69,6 +69,11 @@ class StartPlan:
     language: str = "fr"
     primary_colour: str | None = None
     accent_colour: str | None = None
+    # Starts the scanner readers: called with (on_scan, on_notice), both safe from any
+    # thread; returns the function that stops them. None: keyboard-wedge scans only.
+    start_inputs: (
+        Callable[[Callable[[str], None], Callable[[str], None]], Callable[[], None]] | None
+    ) = None
 
 
 class KioskRoot(BoxLayout):
@@ -110,6 +115,7 @@ class KioskApp(App):
         self._unsubscribe: Callable[[], None] | None = None
         self._wedge: list[str] = []
         self._stopping = threading.Event()
+        self._stop_inputs: Callable[[], None] | None = None
         self.register_name = plan.register_name
 
     # -- building ---------------------------------------------------------------------------
@@ -126,6 +132,10 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        if self.plan.start_inputs is not None:
+            self._stop_inputs = self.plan.start_inputs(
+                self.scan_from_any_thread, self.message_from_any_thread
+            )
         if self.plan.till is not None:
             self.attach_till(self.plan.till)
         elif self.plan.connect is not None:
@@ -147,6 +157,8 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self._stopping.set()
+        if self._stop_inputs is not None:
+            self._stop_inputs()
         if self._unsubscribe is not None:
             self._unsubscribe()
 
@@ -252,6 +264,10 @@ class KioskApp(App):
 
     def scan_from_any_thread(self, code: str) -> None:
         Clock.schedule_once(lambda _dt: self.scan(code), 0)
+
+    def message_from_any_thread(self, text: str) -> None:
+        """A device notice (scanner plugged, unreadable scan) shown on the UI thread."""
+        Clock.schedule_once(lambda _dt: self.message(text), 0)
 
     def _on_key_down(self, _window, key: int, _scancode, codepoint: str | None, modifiers):
         """A keyboard-wedge scanner (or the demo's desktop keyboard): digits then Enter.
