@@ -168,6 +168,7 @@ class InputHub:
         self.on_event = on_event or (lambda message: log.info("%s", message))
         self.interval_s = interval_s
         self._readers: dict[str, InputReader] = {}
+        self._failing: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -196,8 +197,11 @@ class InputHub:
                 try:
                     source = self.open_device(info)
                 except (DeviceError, OSError) as error:
-                    self.on_event(f"{info.label} : {error}")
+                    if path not in self._failing:  # once, not every second
+                        self._failing.add(path)
+                        self.on_event(f"{info.label} : {error}")
                     continue
+                self._failing.discard(path)
                 reader = InputReader(source, self.make_consumer(info), self._lost, info.label)
                 self._readers[path] = reader
                 reader.start()
