@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -170,9 +171,11 @@ def main() -> None:
     sizes = [args.records // 10, args.records]
     for size in sizes:
         data = args.dir / str(size)
-        if not (data / HEAD_NAME).exists():
+        if not (data / "complete").exists():
+            shutil.rmtree(data, ignore_errors=True)
             started = time.perf_counter()
             build(data, size)
+            (data / "complete").touch()
             print(f"built {size} records in {time.perf_counter() - started:.0f} s"
                   f" ({(data / DB_NAME).stat().st_size / 1e6:.0f} MB)")
     for size in sizes:

@@ -35,7 +35,8 @@ def sale_payload(clock: Clock, prices=(450,), *, training=False, vat_bp=2000, me
     for price in prices:
         ticket = ticket.add_line("P1", "Savon", 1000, price, vat_bp)
     total = ticket.totals().total_ttc
-    return ticket_payload(validate(ticket, [Tender(method, total)], clock()))
+    tenders = [Tender(method, total)] if total else []
+    return ticket_payload(validate(ticket, tenders, clock()))
 
 
 def sell(journal: Journal, clock: Clock, prices=(450,), **kwargs) -> JournalRecord:
