@@ -84,3 +84,23 @@ def test_a_failing_retrieve_fails_the_whole_pull(
         pull_catalog(client, schema)
     sandbox.set_faults()
     assert pull_catalog(client, schema).listed == 86
+
+
+def test_session_expiring_mid_pull_costs_one_relogin(tmp_path: Path) -> None:
+    with (
+        running_sandbox(tmp_path, products=300) as sandbox,
+        KafineaClient(sandbox.url, sandbox.username, sandbox.access_key) as client,
+    ):
+        schema = discover(client)
+        expired: list[int] = []
+
+        def expire_once(progress: PullProgress) -> None:
+            if not expired and progress.listed >= 200:
+                expired.append(progress.listed)
+                sandbox.expire_sessions()
+
+        result = pull_catalog(client, schema, progress=expire_once, workers=4)
+        assert expired
+        assert result.listed == len(result.ids) == 386
+        assert sum(bool(p.taxes) for p in result.changed) == 386 - 6
+        assert sandbox.calls("login") == 2  # four threads hit the dead session, one logs in
