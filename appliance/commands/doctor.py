@@ -95,6 +95,13 @@ def _print_text(data: dict[str, Any]) -> None:
             missing = [name for name, f in entry["fields"].items() if not f["found"]]
             if missing:
                 print(f"  {'':18}    fields not found: {', '.join(missing)}")
+            chosen = [
+                f"{name}={f['field']} ({f['source']})"
+                for name, f in entry["fields"].items()
+                if f["found"] and f["source"] != "default"
+            ]
+            if chosen:
+                print(f"  {'':18}    fields: {', '.join(chosen)}")
         else:
             print(f"  {role:18} -> missing; fallback: {entry['fallback']}")
     register = kafinea.get("register", {})

@@ -56,6 +56,7 @@ def test_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert code == 0
     assert "cash_registers     -> CashRegisters (default)" in out
+    assert "barcode=cf_853 (label)" in out
     assert out.strip().endswith("the till can sell")
 
 
