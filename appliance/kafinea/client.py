@@ -15,6 +15,7 @@ messages or logs (urllib3's debug log of request lines is redacted by a filter).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 import random
@@ -122,7 +123,10 @@ class KafineaClient:
         self.username = username
         self.timeout_s = timeout_s
         self.round_trips = 0
-        self._host = urlsplit(self.endpoint).netloc
+        parts = urlsplit(self.endpoint)
+        self._host = parts.netloc
+        # The session name travels in every URL: plain http only to this machine.
+        self._plain_http_refused = parts.scheme == "http" and not _is_loopback(parts.hostname)
         self.__access_key = access_key
         self.__session_name: str | None = None
         self._session_generation = 0
@@ -248,6 +252,8 @@ class KafineaClient:
         return self._unwrap(operation, response)
 
     def _send(self, method: str, operation: str, fields: dict[str, str]) -> requests.Response:
+        if self._plain_http_refused:
+            raise NotSent(f"refusing plain http:// to {self._host}: use https://")
         with self._count_lock:
             self.round_trips += 1
         timeout = (min(5.0, self.timeout_s), self.timeout_s)
@@ -390,6 +396,15 @@ class KafineaClient:
         if not isinstance(result, dict):
             raise ProtocolError(f"{operation} answered something other than a record")
         return result
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

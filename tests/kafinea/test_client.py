@@ -243,3 +243,10 @@ def test_secrets_stay_out_of_repr_and_logs(
     for secret in (sandbox.access_key, *sessions):
         assert secret not in text
     assert "sessionName=***" in caplog.text  # urllib3's request lines were redacted
+
+
+def test_plain_http_to_another_host_is_refused_before_sending() -> None:
+    client = KafineaClient("http://kafinea.example.com/kfn1", "a@b.fr", "k")
+    with client, pytest.raises(NotSent, match="refusing plain http://"):
+        client.login()
+    assert client.round_trips == 0  # nothing left the machine
