@@ -123,8 +123,12 @@ def build_till(
     start_sync: bool = True,
     printer: Printer | None = None,
     clock: Callable[[], datetime] = utc_now,
+    sync_backoff: tuple[float, float] = (1.0, 60.0),
 ) -> Till:
-    """A ready Till; `start_sync` runs the background worker (holding the till's sync lock)."""
+    """A ready Till; `start_sync` runs the background worker (holding the till's sync lock).
+
+    `sync_backoff` is the first and the longest wait between delivery attempts, in seconds.
+    """
     data: Path = config.data_dir
     data.mkdir(parents=True, exist_ok=True)
     resources = ExitStack()
@@ -142,6 +146,8 @@ def build_till(
             queue=outbox_module.Outbox(worker_db),
             context=lambda: sync_context(catalog, client, code),
             targets=lambda: sync_targets(catalog),
+            backoff_base=sync_backoff[0],
+            backoff_cap=sync_backoff[1],
         )
 
         def refresher(progress: ProgressCallback | None) -> Refreshed:
