@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import stat
 
 from appliance.kafinea.client import KafineaClient
@@ -29,3 +30,27 @@ def test_client_logs_in_and_reads_the_register(client: KafineaClient) -> None:
     rows = client.query(select("CashRegisters").where(cond("cashregister_name", "=", "Caisse 1")))
     assert len(rows) == 1
     assert rows[0]["sellers"].split(" |##| ") == ["Marie Dupont", "Karim Benali", "Julie Martin"]
+
+
+def _exchange(sandbox: SandboxHandle, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_malformed_http_gets_400_and_the_server_keeps_serving(sandbox: SandboxHandle) -> None:
+    assert _exchange(sandbox, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    huge = b"GET /x HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n"
+    assert _exchange(sandbox, huge).startswith(b"HTTP/1.1 400 ")
+    answer = _exchange(sandbox, b"GET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 404 ") and b"Connection: close" in answer
+    two = _exchange(
+        sandbox,
+        b"GET /k/webservice.php?operation=listtypes HTTP/1.1\r\n\r\n"
+        b"GET /k/webservice.php?operation=listtypes HTTP/1.1\r\nConnection: close\r\n\r\n",
+    )
+    assert two.count(b"HTTP/1.1 200 OK") == 2  # keep-alive: two answers on one connection
+    assert b"AUTHENTICATION_REQUIRED" in two

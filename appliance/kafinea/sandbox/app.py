@@ -548,7 +548,7 @@ class SandboxApp:
         ):
             raise HttpFailure(500)  # §9.1: update of an invoice built from a retrieve
         element = self._check_references(module, element, drop_empty=full)
-        self._check_mandatory(module, {**element} if not full else element, all_fields=full)
+        self._check_mandatory(module, element, all_fields=full)
         data.update(self._normalise(module, element))
         if module.name == "Products" and any(k in element for k in _TAX_KEYS):
             data["taxes"] = _product_taxes(element)
