@@ -80,6 +80,11 @@ class PaymentScreen(Screen):
         ]
         if self.stage in ("tender", "settled"):
             self.stage = "settled" if ticket.can_validate else "tender"
+        if self.stage == "tender" and ticket.payments and totals.due_cents == 0:
+            # Paid, yet not valid: say why rather than leave the cashier stuck.
+            self.app.message(
+                tr._("Ticket incomplet : revenez au ticket (vendeur, client)"), error=True
+            )
 
     # -- tenders ----------------------------------------------------------------------------
 

@@ -292,4 +292,16 @@ class SaleScreen(Screen):
         if self.ticket.is_empty:
             self.app.message(tr._("Le ticket est vide"), error=True)
             return
+        if self.has_sellers and not self.ticket.seller:
+            # The register attributes every ticket to a seller: ask now, then pay.
+            choose(
+                tr._("Vendeur de ce ticket"),
+                [(name, name) for name in self.till.sellers()],
+                self._seller_then_pay,
+            )
+            return
         self.app.show("payment")
+
+    def _seller_then_pay(self, name: str) -> None:
+        if self._do(self.till.set_seller, name):
+            self.app.show("payment")
