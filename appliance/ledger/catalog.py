@@ -187,7 +187,12 @@ _SELECT = (
 )
 _NAME_PREFIX = _SELECT + " WHERE name_norm >= ? AND name_norm < ? ORDER BY name_norm LIMIT ?"
 _BARCODE_PREFIX = _SELECT + " WHERE barcode >= ? AND barcode < ? ORDER BY barcode LIMIT ?"
-_WHERE_MATCHES = " WHERE rowid IN (SELECT rowid FROM product_search WHERE product_search MATCH ?)"
+# A join streams the FTS matches and stops at LIMIT (an IN-subquery would collect them all).
+_MATCHING = (
+    "SELECT p.id, p.name, p.code, p.barcode, p.category, p.price_ttc, p.price_ht, p.vat_bp,"
+    " p.unit, p.modified FROM product_search JOIN product AS p ON p.rowid = product_search.rowid"
+    " WHERE product_search MATCH ?"
+)
 
 
 class Catalog:
@@ -363,14 +368,14 @@ class Catalog:
         long_words = [word for word in words if len(word) >= _TRIGRAM]
         if long_words:
             match = " AND ".join('"' + word.replace('"', '""') + '"' for word in long_words)
-            sql = _SELECT + _WHERE_MATCHES
+            sql = _MATCHING
             params: list[object] = [match]
         else:
-            sql = _SELECT + " WHERE 1"
+            sql = _SELECT + " AS p WHERE 1"
             params = []
         for word in words:
             if len(word) < _TRIGRAM:
-                sql += " AND (name_norm LIKE ? ESCAPE '\\' OR code LIKE ? OR barcode LIKE ?)"
+                sql += " AND (p.name_norm LIKE ? ESCAPE '\\' OR p.code LIKE ? OR p.barcode LIKE ?)"
                 pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%") + "%"
                 params += [pattern, word + "%", word + "%"]
         return self._db.execute(sql + " LIMIT ?", (*params, limit)).fetchall()
