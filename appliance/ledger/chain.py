@@ -81,27 +81,25 @@ def _refuse(text: str) -> Any:
     raise CanonicalError(f"number {text} is not an integer")
 
 
-def _integer(text: str) -> int:
-    value = int(text)
-    if abs(value) > MAX_INT:
-        raise CanonicalError(f"integer out of range: {text}")
-    return value
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 16  # any integer beyond 2**53 has at least 16 digits
 
 
 def parse_canonical(text: bytes) -> Any:
     """Parse `text` and check it is canonical JSON; raises `CanonicalError` otherwise.
 
-    Fast path for verifying millions of records: when the text has no null and is NFC as a
-    whole (floats and huge integers are refused while parsing), re-encoding with the C
+    Fast path for verifying millions of records: when the text has no null, no run of 16
+    digits and is NFC as a whole (floats are refused while parsing), re-encoding with the C
     encoder and comparing is equivalent to `canonical_bytes`; anything else takes the exact
     (slower) path.
     """
     try:
-        value = json.loads(text, parse_float=_refuse, parse_constant=_refuse,
-                           parse_int=_integer)
+        value = json.loads(text, parse_float=_refuse, parse_constant=_refuse)
     except ValueError as error:
         raise CanonicalError(f"not JSON: {error}") from None
-    simple = b"null" not in text and unicodedata.is_normalized("NFC", text.decode("utf-8"))
+    simple = (b"null" not in text
+              and _LONG_NUMBER not in text.translate(_DIGITS_AS_ZERO)
+              and unicodedata.is_normalized("NFC", text.decode("utf-8")))
     if simple:
         again = json.dumps(value, sort_keys=True, separators=(",", ":"),
                            ensure_ascii=False).encode("utf-8")

@@ -9,6 +9,7 @@ from appliance.ledger.chain import (
     CanonicalError,
     canonical_bytes,
     envelope_bytes,
+    parse_canonical,
     record_hash,
 )
 from appliance.ledger.journal import SIGNATURE
@@ -65,3 +66,18 @@ def test_values_without_canonical_form_are_refused(value, message):
 def test_canonical_bytes_are_stable_through_a_json_round_trip():
     again = canonical_bytes(json.loads(GOLDEN_BYTES))
     assert again == GOLDEN_BYTES
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [(b'{"a":12345678901234567890}', "out of range"), (b'{"a":1.5}', "not an integer"),
+     (b'{"a":null}', "null"), (b'{"b":1,"a":2}', "canonical"), (b'{"a": 1}', "canonical"),
+     (b'{"a":"e\\u0301"}', "canonical"), (b'{"a":NaN}', "not an integer"), (b"{", "JSON")],
+)
+def test_stored_text_that_is_not_canonical_is_refused(text, message):
+    with pytest.raises(CanonicalError, match=message):
+        parse_canonical(text)
+
+
+def test_stored_canonical_text_parses():
+    assert parse_canonical(GOLDEN_BYTES)["total_ttc"] == 900
