@@ -13,6 +13,7 @@ from appliance.config import (
     Connection,
     KafineaConfig,
     load_config,
+    parse_connection,
     write_access_key,
     write_config,
 )
@@ -218,3 +219,30 @@ def test_write_inline_key_is_private(tmp_path: Path) -> None:
     target = write_config(config, tmp_path / "copy.toml")
     assert os.stat(target).st_mode & 0o777 == 0o600
     assert load_config(target).access_key() == 'k"y'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("none", Connection("none")),
+        ("tcp:192.168.1.50:9100", Connection("tcp", host="192.168.1.50", port=9100)),
+        ("tcp:[::1]:9100", Connection("tcp", host="::1", port=9100)),
+        ("serial:/dev/ttyUSB0:19200", Connection("serial", device="/dev/ttyUSB0", baud=19200)),
+        ("serial:/dev/ttyS0", Connection("serial", device="/dev/ttyS0", baud=9600)),
+        ("usb:04b8:0e15", Connection("usb", vendor_id=0x04B8, product_id=0x0E15)),
+        ("file:/tmp/receipts.bin", Connection("file", path="/tmp/receipts.bin")),
+    ],
+)
+def test_connections_parse_and_print_back(text: str, expected: Connection) -> None:
+    parsed = parse_connection(text)
+    assert parsed == expected
+    assert parse_connection(str(parsed)) == parsed
+
+
+@pytest.mark.parametrize(
+    "text", ["printer", "tcp:host", "tcp:host:99999", "usb:zz:01", "usb:1:2:3", "file:", "lpt1"]
+)
+def test_bad_connections(text: str) -> None:
+    with pytest.raises(ValueError, match=text.split(":", maxsplit=1)[0]):
+        parse_connection(text)
+    assert parse_connection("printer", allow_printer=True) == Connection("printer")
