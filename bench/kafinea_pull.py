@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from appliance.kafinea.catalog_pull import PullProgress, pull_catalog
@@ -46,7 +47,8 @@ def start_sandbox(data: Path, products: int) -> subprocess.Popen[bytes]:
     return process
 
 
-def progress_printer(total_hint: int) -> tuple[callable, list[float]]:
+def progress_printer(total_hint: int) -> Callable[[PullProgress], None]:
+    """Print the pull's progress at most every two seconds."""
     last = [0.0]
 
     def show(p: PullProgress) -> None:
@@ -55,7 +57,7 @@ def progress_printer(total_hint: int) -> tuple[callable, list[float]]:
             last[0] = now
             print(f"    listed {p.listed}/{total_hint}  taxes {p.fetched}/{p.to_fetch}", flush=True)
 
-    return show, last
+    return show
 
 
 def run(size: int, workers: int) -> None:
@@ -68,7 +70,7 @@ def run(size: int, workers: int) -> None:
             info = json.loads((data / "sandbox.json").read_text())
             with KafineaClient(info["url"], info["username"], info["access_key"]) as client:
                 schema = discover(client)
-                show, _ = progress_printer(size)
+                show = progress_printer(size)
                 full = pull_catalog(client, schema, progress=show, workers=workers)
                 print(
                     f"  full pull: {full.listed} listed, {len(full.changed)} products,"
