@@ -84,16 +84,40 @@ class Report:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
 
-def _verify_batch(public_der: bytes, items: list[tuple[int, bytes, bytes]]) -> int:
-    """First seq whose signature fails in `items`, or 0 (runs in a worker process)."""
+def _signature_valid(public_der: bytes, digest: bytes, sig: bytes) -> bool:
     key = serialization.load_der_public_key(public_der)
     assert isinstance(key, ec.EllipticCurvePublicKey)
-    for seq, digest, sig in items:
+    try:
+        key.verify(sig, digest, SIGNATURE)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _check_batch(public_der: bytes, register: str, rows: list[Row]) -> tuple[int, str]:
+    """The record-local checks, run in worker processes: canonical payload, recomputed hash,
+    signature. Returns the first failing (seq, reason), or (0, "")."""
+    key = serialization.load_der_public_key(public_der)
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    for (seq, rtype, training, type_seq, created, text, prev_hash, prev_type_hash, hash_hex,
+         sig, _, fmt) in rows:
+        canonical = text.encode("utf-8")
         try:
-            key.verify(sig, digest, SIGNATURE)
+            chain.parse_canonical(canonical)
+        except chain.CanonicalError as error:
+            return seq, f"contenu non canonique (modifié hors de l'application) : {error}"
+        envelope = chain.envelope_bytes(
+            seq=seq, rtype=rtype, training=bool(training), type_seq=type_seq, created_utc=created,
+            register=register, prev_hash=prev_hash, prev_type_hash=prev_type_hash,
+            payload=canonical, fmt=fmt,
+        )
+        if chain.record_hash(envelope) != hash_hex:
+            return seq, "hash recalculé différent : contenu ou en-tête modifié"
+        try:
+            key.verify(sig, bytes.fromhex(hash_hex), SIGNATURE)
         except InvalidSignature:
-            return seq
-    return 0
+            return seq, "signature invalide"
+    return 0, ""
 
 
 class Verifier:
@@ -108,8 +132,8 @@ class Verifier:
         self.settings: dict[str, Any] | None = None
         self.public_der = b""
         self.key_id = ""
-        self.batch: list[tuple[int, bytes, bytes]] = []
-        self.pending: list[tuple[int, Future[int]]] = []
+        self.batch: list[Row] = []
+        self.pending: list[tuple[int, Future[tuple[int, str]]]] = []
         self.workers = workers
         self.executor: Executor | None = None
         self.day = chain.Totals()
@@ -124,25 +148,20 @@ class Verifier:
 
     # -- per record -----------------------------------------------------------------------
     def feed(self, row: Row) -> None:
-        seq, rtype, training, type_seq, created, _, prev_hash, prev_type_hash = row[:8]
-        hash_hex, sig, key_id, fmt = row[8:]
+        """Sequential checks here; record-local ones (canonical form, hash, signature) are
+        batched to `_check_batch`, on worker processes when there are several cores."""
+        seq, rtype, training, type_seq, created = row[:5]
+        hash_hex, key_id = row[8], row[10]
         self._check_links(row)
-        canonical, payload = self._canonical(row)
+        payload = self._parse(row)
         if rtype == "INIT":
             self._init(seq, payload)
         elif self.settings is None:
             raise Broken(seq, "pas d'enregistrement INIT en tête")
-        envelope = chain.envelope_bytes(
-            seq=seq, rtype=rtype, training=bool(training), type_seq=type_seq, created_utc=created,
-            register=self.settings["register"], prev_hash=prev_hash,
-            prev_type_hash=prev_type_hash, payload=canonical, fmt=fmt,
-        )
-        if chain.record_hash(envelope) != hash_hex:
-            raise Broken(seq, "hash recalculé différent : contenu ou en-tête modifié")
         if key_id != self.key_id:
             raise Broken(seq, f"clé {key_id} inconnue (attendu {self.key_id})")
         self._check_type(row, payload)
-        self.batch.append((seq, bytes.fromhex(hash_hex), bytes(sig)))
+        self.batch.append(row)
         if len(self.batch) >= BATCH:
             self._flush()
         if seq in self.watch:
@@ -179,16 +198,14 @@ class Verifier:
             raise Broken(seq, f"horodatage antérieur au précédent ({created})")
 
     @staticmethod
-    def _canonical(row: Row) -> tuple[bytes, dict[str, Any]]:
-        seq, canonical = row[0], row[5].encode("utf-8")
+    def _parse(row: Row) -> dict[str, Any]:
         try:
-            payload = chain.parse_canonical(canonical)
-        except chain.CanonicalError as error:
-            raise Broken(seq, f"contenu non canonique (modifié hors de l'application) : {error}"
-                         ) from None
+            payload = json.loads(row[5])
+        except ValueError as error:
+            raise Broken(row[0], f"contenu illisible : {error}") from None
         if not isinstance(payload, dict):
-            raise Broken(seq, "contenu non canonique : objet attendu")
-        return canonical, payload
+            raise Broken(row[0], "contenu non canonique : objet attendu")
+        return payload
 
     def _init(self, seq: int, payload: dict[str, Any]) -> None:
         if seq != 1 or self.settings is not None:
@@ -313,23 +330,24 @@ class Verifier:
         if not self.batch:
             return
         items, self.batch = self.batch, []
+        register = self.settings["register"] if self.settings else ""
         if self.workers <= 1:
-            failed = _verify_batch(self.public_der, items)
+            failed, reason = _check_batch(self.public_der, register, items)
             if failed:
-                raise Broken(failed, "signature invalide")
+                raise Broken(failed, reason)
             return
         if self.executor is None:
             self.executor = ProcessPoolExecutor(max_workers=self.workers)
-        self.pending.append((items[0][0], self.executor.submit(_verify_batch, self.public_der,
-                                                               items)))
+        self.pending.append((items[0][0], self.executor.submit(
+            _check_batch, self.public_der, register, items)))
         while len(self.pending) > self.workers * 2:
             self._collect_one()
 
     def _collect_one(self, before: int | None = None) -> None:
         _, future = self.pending.pop(0)
-        failed = future.result()
+        failed, reason = future.result()
         if failed and (before is None or failed < before):
-            raise Broken(failed, "signature invalide")
+            raise Broken(failed, reason)
 
     def drain(self, before: int | None = None) -> None:
         """Check every signature submitted (of seqs < `before` when given)."""
@@ -436,7 +454,7 @@ def verify_database(path: Path, head_path: Path | None = None, *, workers: int =
 
 
 def _signature_ok(public_der: bytes, hash_hex: str, sig: bytes) -> bool:
-    return _verify_batch(public_der, [(1, bytes.fromhex(hash_hex), sig)]) == 0
+    return _signature_valid(public_der, bytes.fromhex(hash_hex), sig)
 
 
 def _archive_files(path: Path) -> dict[str, bytes]:
