@@ -467,3 +467,20 @@ def test_payment_settles_invoice_and_cash_moves_register(raw: Raw) -> None:
         element=json.dumps({"amount": "1", "transaction_type": "Retrait"}),
     )
     assert code == "MANDATORY_FIELDS_MISSING"
+
+
+def test_user_without_currency_decimals_gets_whole_units(raw: Raw) -> None:
+    user = raw.login()["userId"]
+    raw.ok(
+        "POST", operation="revise", element=json.dumps({"id": user, "no_of_currency_decimals": ""})
+    )
+    cola = _product_id(raw, "Cola 1,5 L")
+    invoice = _invoice(
+        raw, "group", [{"productid": cola, "quantity": "3", "listprice": "2.49", "tax1": "20"}]
+    )
+    assert invoice["LineItems"][0]["listprice"] == "2.00000000"
+    assert invoice["hdnGrandTotal"] == 7.0  # 3 x 2 + 20 % = 7.2, then rounded
+    payment = raw.create(
+        "Payments", {"amount": "7.20", "payment_date": "2026-11-28", "payment_method": "Espèces"}
+    )
+    assert payment["amount"] == "7.00000000"

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -295,8 +295,8 @@ class SandboxApp:
             "retrieve": lambda: self._retrieve(params.get("id", "")),
             "query": lambda: self._query(params.get("query", "")),
             "create": lambda: self._create(params, user_id),
-            "update": lambda: self._change("update", params),
-            "revise": lambda: self._change("revise", params),
+            "update": lambda: self._change("update", params, user_id),
+            "revise": lambda: self._change("revise", params, user_id),
             "delete": lambda: self._delete(params.get("id", "")),
         }
         return handlers[operation]()
@@ -488,6 +488,7 @@ class SandboxApp:
             data["conversion_rate"] = "1.000"
         data.update(self._normalise(module, element))
         data["source"] = str(element.get("source") or "WEBSERVICE")
+        self._whole_units_if_unset(module, data, user_id)
         if module.name == "Products":
             data["taxes"] = _product_taxes(element)
         now = self._now()
@@ -499,7 +500,9 @@ class SandboxApp:
             if module.inventory:
                 data["hdnTaxType"] = str(element.get("hdnTaxType") or "")
                 data["LineItems"] = self._lines(module, lines or [])
+                self._whole_units_if_unset(module, data, user_id)
                 inventory.compute_totals(data, self._product_taxes_of)
+                self._whole_units_if_unset(module, data, user_id)
                 received = Decimal(data.get("received") or "0")
                 data["received"] = f"{received:.8f}"
                 data["balance"] = f"{Decimal(data['hdnGrandTotal']) - received:.8f}"
@@ -532,7 +535,7 @@ class SandboxApp:
             other["balance"] = f"{total - Decimal(other[field_name]):.8f}"
         self.store.save(other_id, other, now)
 
-    def _change(self, operation: str, params: dict[str, str]) -> dict[str, Any]:
+    def _change(self, operation: str, params: dict[str, str], user_id: int) -> dict[str, Any]:
         element = self._parse_element(params)
         module, record_id, data, created, _ = self._load(str(element.get("id", "")))
         if data.get("cf_locked") == "1":
@@ -561,8 +564,10 @@ class SandboxApp:
             ):
                 data["hdnTaxType"] = str(element.get("hdnTaxType") or "")  # §9.6: reset to ""
                 data["LineItems"] = self._lines(module, element["LineItems"])
+            self._whole_units_if_unset(module, data, user_id)
             if module.inventory:
                 inventory.compute_totals(data, self._product_taxes_of)  # balance left stale (§9.6)
+                self._whole_units_if_unset(module, data, user_id)
             self._finalise_if_due(module, data)
             self.store.save(record_id, data, now)
         return self._present(module, record_id, data, created=created, modified=now, mode="create")
@@ -575,6 +580,18 @@ class SandboxApp:
             raise SandboxError("ACCESS_DENIED", "Permission to delete is denied")
         self.store.mark_deleted(record_id, self._now())
         return {"status": "successful"}
+
+    def _whole_units_if_unset(self, module: Module, data: dict[str, Any], user_id: int) -> None:
+        """§9.9: a user whose currency decimals are unset has every amount rounded to units."""
+        found = self.store.get(user_id)
+        if found is None or found[2].get("no_of_currency_decimals", "") not in ("", None):
+            return
+        unit = Decimal(1)
+        for f in module.fields:
+            if f.type == "currency" and data.get(f.name) not in (None, ""):
+                data[f.name] = f"{Decimal(data[f.name]).quantize(unit, ROUND_HALF_UP):.8f}"
+        for line in data.get("LineItems", []):
+            line["listprice"] = f"{Decimal(line['listprice']).quantize(unit, ROUND_HALF_UP):.8f}"
 
     def _finalise_if_due(self, module: Module, data: dict[str, Any]) -> None:
         """Kafinea's permanent locking: final status → read-only, final continuous number."""
