@@ -19,6 +19,7 @@ import pytest
 
 from appliance.cli import main
 from appliance.config import load_config
+from appliance.kafinea.sandbox.server import SandboxHandle, running_sandbox
 from appliance.provision import (
     APPLIED_FILE_NAME,
     SetupError,
@@ -315,6 +316,36 @@ def test_an_address_that_is_not_kafinea_stops_everything(tmp_path: Path, html_se
         provision(source, tmp_path / "root")
     assert files_under(tmp_path / "root") == {"var/lib/appliance/setup-status.json"}
     assert source.exists()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
+
+
+def sandbox_file(sandbox: SandboxHandle, key: str) -> str:
+    return (f'[kafinea]\nurl = "{sandbox.url}"\nemail = "{sandbox.username}"\n'
+            f'access_key = "{key}"\nregister = "{sandbox.register}"\n')
+
+
+def test_the_login_is_checked_against_kafinea(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    outcome = provision(drop(tmp_path / "boot", sandbox_file(sandbox, sandbox.access_key)),
+                        tmp_path / "root")
+    assert outcome.warnings == []
+    config = load_config(tmp_path / "root/etc/appliance/appliance.toml")
+    assert config.kafinea is not None and config.kafinea.url == sandbox.url.rstrip("/")
+    key_file = tmp_path / "root/etc/appliance/kafinea.key"
+    assert key_file.read_text().strip() == sandbox.access_key
+
+
+def test_a_refused_key_changes_nothing(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    source = drop(tmp_path / "boot", sandbox_file(sandbox, "wrong" + sandbox.access_key[5:]))
+    with pytest.raises(SetupError, match="Kafinea refused the e-mail or the access key"):
+        provision(source, tmp_path / "root")
+    assert files_under(tmp_path / "root") == {"var/lib/appliance/setup-status.json"}
+    assert source.exists()
+    assert sandbox.access_key[5:] not in json.dumps(status(tmp_path / "root"))
 
 
 # --------------------------------------------------------------------------- the command

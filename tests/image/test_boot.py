@@ -73,6 +73,8 @@ say "varlib=$(findmnt -n -o SOURCE /var/lib/appliance)"
 say "journal=$(findmnt -n -o SOURCE /var/log/journal)"
 say "failed=$(systemctl list-units --failed --no-legend --plain | cut -d' ' -f1 | tr '\n' ' ')"
 say "machine_id=$(cat /etc/machine-id)"
+say "data_machine_id=$(cat /data/etc/machine-id)"
+say "grown=$(test -e /data/.grown && echo yes)"
 say "ssh_host_key=$(test -s /etc/ssh/appliance/ssh_host_ed25519_key && echo present)"
 say "user=$(ps -o user= -p "$(systemctl show -P MainPID appliance-kiosk.service)" 2>/dev/null)"
 journalctl -b -u appliance-kiosk.service -n 25 --no-pager -o cat | sed 's/^/@@kiosk-log /'
@@ -81,23 +83,29 @@ echo "@@ END"
 """
 
 
-def boot(built: BuiltImage, workdir: Path) -> tuple[dict[str, str], str, float]:
+def prepare_disk(built: BuiltImage, workdir: Path) -> Path:
+    """A copy of the image, 512 MiB larger, with the test setup file and report on the FAT."""
     disk = workdir / "disk.img"
     subprocess.run(["cp", "--sparse=always", str(built.image), str(disk)], check=True)
     with disk.open("r+b") as handle:
         handle.truncate(disk.stat().st_size + 512 * 1024 * 1024)
-    fat = f"{disk}@@{built.offset(1)}"
     (workdir / "appliance-setup.toml").write_text(SETUP)
     (workdir / "report.sh").write_text(REPORT)
-    subprocess.run(["mcopy", "-i", fat, str(workdir / "appliance-setup.toml"),
-                    str(workdir / "report.sh"), "::/"], check=True)
+    subprocess.run(["mcopy", "-i", f"{disk}@@{built.offset(1)}",
+                    str(workdir / "appliance-setup.toml"), str(workdir / "report.sh"), "::/"],
+                   check=True)
+    return disk
+
+
+def boot(built: BuiltImage, disk: Path, serial: Path) -> tuple[dict[str, str], str, float]:
+    """Boot once until the report powers the VM off; returns its facts, the log, seconds."""
+    fat = f"{disk}@@{built.offset(1)}"
     cmdline = subprocess.run(["mtype", "-i", fat, "::cmdline.txt"], capture_output=True,
                              text=True, check=True).stdout.strip()
     # Software emulation on a busy 2-core machine can take longer than systemd's 90 s
     # default to see the partitions; a Pi does not need this.
     cmdline += (" systemd.run=/boot/firmware/report.sh systemd.run_success_action=poweroff"
                 " systemd.run_failure_action=poweroff systemd.default_device_timeout_sec=400")
-    serial = workdir / "serial.log"
     started = time.monotonic()
     subprocess.run(
         ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2",
@@ -105,7 +113,7 @@ def boot(built: BuiltImage, workdir: Path) -> tuple[dict[str, str], str, float]:
          "-append", cmdline, "-drive", f"file={disk},format=raw,if=virtio",
          "-nic", "none", "-vga", "none", "-device", "virtio-gpu-pci,xres=800,yres=480",
          "-display", "none", "-serial", f"file:{serial}", "-monitor", "none", "-no-reboot"],
-        check=True, timeout=900,
+        check=True, timeout=1200,
     )
     elapsed = time.monotonic() - started
     log = serial.read_text(errors="replace")
@@ -117,8 +125,19 @@ def boot(built: BuiltImage, workdir: Path) -> tuple[dict[str, str], str, float]:
 
 
 @pytest.fixture(scope="module")
-def booted(built_image: BuiltImage, tmp_path_factory: pytest.TempPathFactory):
-    return boot(built_image, tmp_path_factory.mktemp("qemu"))
+def disk(built_image: BuiltImage, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepare_disk(built_image, tmp_path_factory.mktemp("qemu"))
+
+
+@pytest.fixture(scope="module")
+def booted(built_image: BuiltImage, disk: Path):
+    return boot(built_image, disk, disk.with_name("serial-1.log"))
+
+
+@pytest.fixture(scope="module")
+def rebooted(built_image: BuiltImage, disk: Path, booted):
+    """The same card switched on again (after the first boot's power-off)."""
+    return boot(built_image, disk, disk.with_name("serial-2.log"))
 
 
 def test_the_report_ran(booted) -> None:
@@ -166,3 +185,20 @@ def test_no_unit_failed_but_the_kiosk_was_started(booted) -> None:
     failed = [u for u in facts["failed"].split() if u != "appliance-kiosk.service"]
     assert failed == [], log[-4000:]
     assert facts["kiosk"] in ("active", "activating", "failed"), facts["kiosk"]
+
+
+def test_machine_id_is_kept_on_the_data_partition(booted) -> None:
+    facts, _, _ = booted
+    assert facts["machine_id"] == facts["data_machine_id"]
+
+
+def test_a_second_boot_keeps_the_data_and_the_identity(booted, rebooted) -> None:
+    first, _, _ = booted
+    second, log, _ = rebooted
+    assert "@@ END" in log
+    assert second["provision"] in ("success", ""), "no setup file: provisioning skipped"
+    assert second["bootfiles"] == first["bootfiles"]
+    assert second["config"] == "present" and second["key"] == "600:appliance"
+    assert second["machine_id"] == first["machine_id"]
+    assert second["grown"] == "yes" and second["datasize"] == first["datasize"]
+    assert json.loads(second["status"]) == json.loads(first["status"])
