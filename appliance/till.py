@@ -25,27 +25,25 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from appliance.config import Config
-from appliance.devices.errors import DeviceError, PaperOut
 from appliance.devices.printer import Printer
 from appliance.kafinea.errors import KafineaError
-from appliance.kafinea.mapping import for_retry
 from appliance.kafinea.sync import SyncWorker
 from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord
 from appliance.ledger.journal import Journal, JournalError, JournalRecord, utc_now
 from appliance.ledger.outbox import Outbox
 from appliance.pos.barcode import decode
-from appliance.pos.document import build_receipt, build_session_report, local_text
 from appliance.pos.errors import PosError
 from appliance.pos.fiscal import original_from_payload, sale_from_payload
 from appliance.pos.parking import ParkingLot
-from appliance.pos.receipt import Receipt, Report
-from appliance.pos.session import CashSession, MovementKind, SessionFigures
+from appliance.pos.receipt import Receipt
+from appliance.pos.session import CashSession, MovementKind
 from appliance.pos.tax import PriceMode
 from appliance.pos.tender import CashRounding, Sale, Tender
 from appliance.pos.tender import validate as validate_sale
 from appliance.pos.ticket import Party, Ticket
 from appliance.pos.timestamps import utc_iso
 from appliance.register_settings import Refreshed, RefreshRefused, local_register
+from appliance.till_cash import CashDesk
 from appliance.till_errors import (
     CustomerError,
     InvalidBarcode,
@@ -64,14 +62,24 @@ from appliance.till_errors import (
     from_domain,
 )
 from appliance.till_present import (
-    method_totals,
     method_view,
     product_view,
+    receipt_for,
     session_view,
     ticket_view,
 )
-from appliance.till_records import Recorder, parse_ticket_ref, receipt_code, register_code
-from appliance.till_tickets import discount_of, full_return, parked_view, set_return_quantity
+from appliance.till_printing import Printing
+from appliance.till_records import Recorder, receipt_code, register_code
+from appliance.till_sync import StatusListener, SyncBoard
+from appliance.till_tickets import (
+    NO_DEFAULT_ACCOUNT,
+    add_product_line,
+    catalog_price,
+    discount_of,
+    full_return,
+    parked_view,
+    set_return_quantity,
+)
 from appliance.till_views import (
     CashMovementView,
     CategoryView,
@@ -143,7 +151,6 @@ __all__ = [
     "ZReport",
 ]
 
-StatusListener = Callable[[StatusView], None]
 ProgressCallback = Callable[[int, int], None]  # (done, total); total 0 when unknown
 PRICE_LIMIT_HINT = "code du responsable requis"
 
@@ -170,19 +177,16 @@ class Till:
     def __init__(self, parts: TillParts) -> None:
         self._p = parts
         self._lock = threading.RLock()
-        self._listeners: list[StatusListener] = []
         self._closers: list[Callable[[], None]] = []
         self._code = register_code(parts.journal.settings.register)
         self._records = Recorder(parts.journal, self._code, parts.zone)
-        self._session = self._records.current_session()
+        self._printing = Printing(parts.printer, self._notify)
+        self._cash = CashDesk(self._records, self._printing, parts.clock, parts.zone)
+        self._sync = SyncBoard(parts.outbox, parts.sync)
         self._training = False
         self._seller: Party | None = None
         self._lot = ParkingLot()
         self._tenders: list[Tender] = []
-        self._printer_state = (
-            PrinterState.READY if getattr(parts.printer, "present", True) else PrinterState.NONE
-        )
-        self._printer_message = ""
         self._ticket = self._new_ticket()
 
     # -- helpers ----------------------------------------------------------------------------
@@ -245,9 +249,7 @@ class Till:
         return self._view()
 
     def _require_session(self) -> CashSession:
-        if self._session is None or not self._session.is_open:
-            raise NoSession("aucune session de caisse ouverte : saisissez le fond de caisse")
-        return self._session
+        return self._cash.require()
 
     def _require_pin(self, pin: str | None, action: str) -> None:
         expected = self._p.config.register.manager_pin
@@ -255,36 +257,12 @@ class Till:
             raise PermissionDenied(f"{action} : {PRICE_LIMIT_HINT}")
 
     def _notify(self) -> None:
-        status = self.status()
-        for listener in list(self._listeners):
-            listener(status)
-
-    def _print(self, job: Callable[[], None]) -> str:
-        """Run a print job; a failure is reported, never raised (the record is safe)."""
-        if self._printer_state is PrinterState.NONE:
-            return ""
-        try:
-            job()
-        except DeviceError as error:
-            self._printer_state = (
-                PrinterState.PAPER_OUT if isinstance(error, PaperOut) else PrinterState.OFFLINE
-            )
-            self._printer_message = str(error)
-            self._notify()
-            return str(error)
-        if self._printer_state in (PrinterState.PAPER_OUT, PrinterState.OFFLINE):
-            self._printer_state, self._printer_message = PrinterState.READY, ""
-            self._notify()
-        return ""
-
-    def _printed(self, error: str) -> bool:
-        return not error and self._printer_state is not PrinterState.NONE
+        self._sync.notify(self.status())
 
     def _product(self, product: CatalogProduct | None, what: str) -> CatalogProduct:
         if product is None:
             raise ProductNotFound(f"article inconnu : {what} (absent du catalogue de la caisse)")
-        price = product.price_ht if self._mode() is PriceMode.HT else product.price_ttc
-        if price is None:
+        if catalog_price(product, self._mode()) is None:
             raise ProductWithoutPrice(f"« {product.name} » n'a pas de prix dans Kafinea")
         return product
 
@@ -292,48 +270,16 @@ class Till:
         self, product: CatalogProduct, qty_milli: int, price: int | None = None, barcode: str = ""
     ) -> TicketView:
         self._require_session()
-        if self._ticket.kind is not TicketKind.SALE:
-            raise InvalidInput("un retour ne reprend que les articles du ticket d'origine")
-        unit = (
-            price
-            if price is not None
-            else (product.price_ht if self._mode() is PriceMode.HT else product.price_ttc)
-        )
-        assert unit is not None
-        same = next(
-            (
-                line
-                for line in self._ticket.lines
-                if line.product_id == product.id
-                and line.unit_price == unit
-                and line.discount is None
-                and line.qty_milli % 1000 == 0
-                and qty_milli == 1000
-            ),
-            None,
-        )
-        if same is not None:
-            return self._change(self._ticket.set_quantity(same.n, same.qty_milli + 1000))
-        return self._change(
-            self._ticket.add_line(
-                product.id, product.name, qty_milli, unit, product.vat_bp, barcode=barcode
-            )
-        )
+        unit = price if price is not None else catalog_price(product, self._mode())
+        return self._change(add_product_line(self._ticket, product, qty_milli, unit, barcode))
 
     # -- cash session -----------------------------------------------------------------------
 
     def open_session(self, opening: int | Mapping[int, int]) -> SessionView:
         with self._use_case():
-            if self._session is not None and self._session.is_open:
-                raise SessionAlreadyOpen("une session de caisse est déjà ouverte")
             self._register()
-            if isinstance(opening, Mapping):
-                session = CashSession.open(self._now(), "", denominations=opening)
-            else:
-                session = CashSession.open(self._now(), "", float_total=opening)
-            self._records.open_session(session)
-            self._session = session
-            self._wake_sync()
+            self._cash.open(opening)
+            self._sync.wake()
         self._notify()
         return self.status().session
 
@@ -345,70 +291,25 @@ class Till:
 
     def _move(self, kind: MovementKind, cents: int, reason: str) -> CashMovementView:
         with self._use_case():
-            session = self._require_session()
-            move = session.cash_in if kind is MovementKind.IN else session.cash_out
-            updated = move(cents, reason, self._now())
-            record = self._records.movement(kind, cents, reason.strip())
-            self._session = updated
-            self._print(self._p.printer.kick_drawer)
-            self._wake_sync()
+            movement = self._cash.move(kind, cents, reason)
+            self._sync.wake()
         self._notify()
-        signed = cents if kind is MovementKind.IN else -cents
-        return CashMovementView(
-            "cash_in" if signed > 0 else "cash_out", signed, reason.strip(), record.created_utc
-        )
+        return movement
 
     def x_report(self, *, print_report: bool = False) -> XReport:
         with self._use_case():
-            session = self._require_session()
-            figures = session.x_figures(self._now())
-            report = self._report(figures)
-            if print_report:
-                self._print(lambda: self._p.printer.print_report(report))
-            return XReport(
-                report,
-                figures.tickets,
-                figures.sales_ttc,
-                figures.returns_ttc,
-                method_totals(figures, self._labels()),
+            return self._cash.x_report(
+                self._register(), self._labels(), training=self._training, print_report=print_report
             )
-
-    def _report(self, figures: SessionFigures, fiscal: tuple[str, ...] = ()) -> Report:
-        register = self._register()
-        return build_session_report(
-            figures,
-            shop=register.shop,
-            register_name=register.name,
-            issued_at=local_text(figures.at_utc, self._p.zone),
-            method_labels=self._labels(),
-            fiscal_lines=fiscal,
-            training=self._training,
-        )
 
     def close_session(self, counted: Mapping[str, int]) -> ZReport:
         with self._use_case():
-            session = self._require_session()
             if self._lot.parked:
                 raise InvalidInput("des tickets sont en attente : rappelez-les ou annulez-les")
-            closed, figures = session.close(counted, self._now())
-            number, event = self._records.close_session(figures, counted)
-            report = self._report(
-                figures, (f"Z n° {number} - journal {event.seq} {event.hash[:8]}",)
-            )
-            self._session = closed
-            error = self._print(lambda: self._p.printer.print_report(report))
-            self._wake_sync()
+            z = self._cash.close(counted, self._register(), self._labels(), training=self._training)
+            self._sync.wake()
         self._notify()
-        return ZReport(
-            number,
-            report,
-            figures.tickets,
-            figures.sales_ttc,
-            figures.returns_ttc,
-            method_totals(figures, self._labels()),
-            self._printed(error),
-            error,
-        )
+        return z
 
     # -- building the ticket ----------------------------------------------------------------
 
@@ -567,18 +468,16 @@ class Till:
 
     def validate(self, *, print_receipt: bool = True) -> ValidatedTicket:
         with self._use_case():
-            session = self._require_session()
+            self._require_session()
             register = self._register()
             ticket = self._checked_parties(self._ticket, register)
             sale = validate_sale(ticket, self._tenders, self._now(), self._rounding())
             recorded = self._records.ticket(sale)
-            self._session = session.record(sale)
+            self._cash.record(sale)
             receipt = self._receipt(recorded.record, sale)
-            error = ""
-            if print_receipt:
-                error = self._print(lambda: self._p.printer.print_receipt(receipt))
+            error = self._printing.receipt(receipt) if print_receipt else ""
             if any(t.is_cash for t in sale.settlement.tenders) and not sale.ticket.training:
-                self._print(self._p.printer.kick_drawer)
+                self._printing.kick()
             self._tenders = []
             self._ticket = self._new_ticket()
             view = ticket_view(
@@ -588,7 +487,7 @@ class Till:
                 self._rounding(),
                 seller_required=False,
             )
-            self._wake_sync()
+            self._sync.wake()
         self._notify()
         return ValidatedTicket(
             number=str(recorded.record.type_seq),
@@ -599,7 +498,7 @@ class Till:
             total_cents=sale.totals.total_ttc,
             change_cents=sale.settlement.change,
             training=sale.ticket.training,
-            printed=print_receipt and self._printed(error),
+            printed=print_receipt and self._printing.printed(error),
             print_error=error,
         )
 
@@ -610,28 +509,19 @@ class Till:
             self._known_seller(ticket.seller.name)
         posted = not ticket.training and self._p.config.kafinea is not None
         if ticket.customer is None and posted and not register.default_account_id:
-            raise CustomerError(
-                "aucun compte client par défaut pour cette caisse dans Kafinea : choisissez un"
-                " client ou renseignez le compte par défaut de la caisse"
-            )
+            raise CustomerError(NO_DEFAULT_ACCOUNT)
         return ticket
 
     def _receipt(self, record: JournalRecord, sale: Sale, copy: int | None = None) -> Receipt:
-        register = self._register()
-        code = receipt_code(self._code, record.type_seq, record.training)
-        return build_receipt(
+        return receipt_for(
+            record,
             sale,
-            shop=register.shop,
-            register_name=register.name,
-            ticket_number=str(record.type_seq),
-            issued_at=local_text(record.created_utc, self._p.zone),
-            method_labels=self._labels(),
-            fiscal_lines=(f"Journal {record.seq} - {record.excerpt}",),
-            reference_code=code,
-            duplicate_number=copy,
-            duplicate_printed_at=local_text(utc_iso(self._now()), self._p.zone) if copy else "",
-            header_lines=register.receipt_header,
-            footer_lines=register.receipt_footer,
+            self._register(),
+            self._labels(),
+            self._p.zone,
+            code=receipt_code(self._code, record.type_seq, record.training),
+            copy=copy,
+            now=utc_iso(self._now()),
         )
 
     def reprint(self, ticket_ref: str) -> ReprintResult:
@@ -641,19 +531,19 @@ class Till:
             receipt = self._receipt(
                 record, sale_from_payload(record.payload), copy.payload["copy_no"]
             )
-            error = self._print(lambda: self._p.printer.print_receipt(receipt))
+            error = self._printing.receipt(receipt)
             return ReprintResult(
-                str(record.type_seq), copy.payload["copy_no"], receipt, self._printed(error), error
+                str(record.type_seq),
+                copy.payload["copy_no"],
+                receipt,
+                self._printing.printed(error),
+                error,
             )
 
     def _find(self, ticket_ref: str) -> JournalRecord:
-        try:
-            number, training = parse_ticket_ref(ticket_ref)
-        except ValueError:
-            raise TicketNotFound(f"référence de ticket illisible : {ticket_ref!r}") from None
-        record = self._records.find_ticket(number, self._training if training is None else training)
+        record = self._records.find(ticket_ref, self._training)
         if record is None:
-            raise TicketNotFound(f"ticket n° {number} introuvable dans le journal")
+            raise TicketNotFound(f"ticket {ticket_ref} introuvable dans le journal")
         return record
 
     def start_return(self, ticket_ref: str) -> TicketView:
@@ -714,10 +604,10 @@ class Till:
         with self._lock:
             record = self._p.catalog.register()
             return StatusView(
-                session=session_view(self._session),
-                sync=self.sync_status(),
-                printer=self._printer_state,
-                printer_message=self._printer_message,
+                session=session_view(self._cash.session),
+                sync=self._sync.status(),
+                printer=self._printing.state,
+                printer_message=self._printing.message,
                 register_name=record.name if record else self._p.journal.settings.register,
                 training=self._training,
                 catalog_updated_at=self._p.catalog.refreshed_at(),
@@ -726,25 +616,17 @@ class Till:
 
     def sync_status(self) -> SyncStatus:
         with self._lock:
-            state = self._p.sync.state if self._p.sync is not None else None
-            return SyncStatus(
-                pending=self._p.outbox.pending_count(),
-                failed=self._p.outbox.failed_count(),
-                last_error=state.last_error if state else "",
-                last_success_at=state.last_success_at if state else "",
-                reachable=state.reachable if state else None,
-            )
+            return self._sync.status()
 
     def add_listener(self, listener: StatusListener) -> Callable[[], None]:
         with self._lock:
-            self._listeners.append(listener)
+            remove = self._sync.listen(listener)
 
-        def remove() -> None:
+        def locked_remove() -> None:
             with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+                remove()
 
-        return remove
+        return locked_remove
 
     def refresh_catalog(self, progress: ProgressCallback | None = None) -> RefreshResult:
         if self._p.refresh is None:
@@ -761,18 +643,14 @@ class Till:
         self._notify()
         return RefreshResult(result.products, result.changed, result.removed, result.categories)
 
-    def _wake_sync(self) -> None:
-        if self._p.sync is not None:
-            self._p.sync.wake()
-
     def sync_now(self) -> SyncStatus:
-        self._wake_sync()
+        self._sync.wake()
         return self.sync_status()
 
     def sync_once(self) -> SyncReport:
-        if self._p.sync is None:
+        if self._sync.worker is None:
             raise RegisterError("pas de Kafinea configuré : rien à synchroniser")
-        result = self._p.sync.run_once(ignore_backoff=True)
+        result = self._sync.worker.run_once(ignore_backoff=True)
         self._notify()
         status = self.sync_status()
         return SyncReport(
@@ -784,17 +662,11 @@ class Till:
 
     def sync_errors(self) -> tuple[SyncErrorView, ...]:
         with self._lock:
-            return tuple(
-                SyncErrorView(row.id, row.ref, row.last_error, row.attempts, row.updated_at)
-                for row in self._p.outbox.failed()
-            )
+            return self._sync.errors()
 
     def retry_sync_error(self, error_id: int) -> SyncStatus:
         with self._lock:
-            row = self._p.outbox.get(error_id)
-            self._p.outbox.save_progress(row.id, for_retry(row.progress), utc_iso(self._now()))
-            self._p.outbox.retry(error_id, utc_iso(self._now()))
-        self._wake_sync()
+            self._sync.retry(error_id, utc_iso(self._now()))
         self._notify()
         return self.sync_status()
 
@@ -810,11 +682,10 @@ class Till:
 
     def close(self) -> None:
         """Stop the sync worker, journal APP_STOP, release files and the printer."""
-        if self._p.sync is not None:
-            self._p.sync.stop()
+        self._sync.stop()
         with self._lock:
             self._p.journal.stop()
-            self._p.printer.close()
+            self._printing.close()
             self._p.catalog.close()
             self._p.journal.close()
             for closer in self._closers:

@@ -8,13 +8,16 @@ payment methods; amounts stay integer cents.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import tzinfo
 
-from appliance.ledger.catalog import CatalogProduct, PaymentMethod
+from appliance.ledger.catalog import CatalogProduct, PaymentMethod, RegisterRecord
+from appliance.ledger.journal import JournalRecord
+from appliance.pos.document import build_receipt, local_text
 from appliance.pos.errors import PosError
-from appliance.pos.receipt import TicketKind
+from appliance.pos.receipt import Receipt, TicketKind
 from appliance.pos.session import CashSession, MethodFigures, SessionFigures
 from appliance.pos.tax import PriceMode
-from appliance.pos.tender import CashRounding, Tender, settle
+from appliance.pos.tender import CashRounding, Sale, Tender, settle
 from appliance.pos.ticket import Ticket
 from appliance.till_views import (
     LineView,
@@ -151,3 +154,31 @@ def _method_total(method: MethodFigures, labels: Mapping[str, str]) -> MethodTot
 
 def is_refund(ticket: Ticket) -> bool:
     return ticket.kind is not TicketKind.SALE
+
+
+def receipt_for(
+    record: JournalRecord,
+    sale: Sale,
+    register: RegisterRecord,
+    labels: Mapping[str, str],
+    zone: tzinfo,
+    *,
+    code: str,
+    copy: int | None,
+    now: str,
+) -> Receipt:
+    """The receipt of a journaled ticket (a duplicate when `copy` is its DUPLICATA number)."""
+    return build_receipt(
+        sale,
+        shop=register.shop,
+        register_name=register.name,
+        ticket_number=str(record.type_seq),
+        issued_at=local_text(record.created_utc, zone),
+        method_labels=labels,
+        fiscal_lines=(f"Journal {record.seq} - {record.excerpt}",),
+        reference_code=code,
+        duplicate_number=copy,
+        duplicate_printed_at=local_text(now, zone) if copy else "",
+        header_lines=register.receipt_header,
+        footer_lines=register.receipt_footer,
+    )

@@ -97,8 +97,13 @@ class Recorder:
     def duplicate(self, number: int, training: bool) -> JournalRecord:
         return self.journal.duplicate(number, training=training)
 
-    def find_ticket(self, number: int, training: bool) -> JournalRecord | None:
-        return self.journal.ticket(number, training=training)
+    def find(self, ticket_ref: str, training: bool) -> JournalRecord | None:
+        """A ticket by number (in the current mode's series) or by its receipt code."""
+        try:
+            number, series = parse_ticket_ref(ticket_ref)
+        except ValueError:
+            return None
+        return self.journal.ticket(number, training=training if series is None else series)
 
     # -- cash session -----------------------------------------------------------------------
 

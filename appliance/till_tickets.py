@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from appliance.pos.errors import InvalidQuantity
+from appliance.ledger.catalog import CatalogProduct
+from appliance.pos.errors import InvalidQuantity, TicketStateError
 from appliance.pos.parking import Parked
+from appliance.pos.receipt import TicketKind
+from appliance.pos.tax import PriceMode
 from appliance.pos.ticket import Discount, OriginalTicket, Party, Ticket
 from appliance.till_views import ParkedView
 
@@ -64,4 +67,36 @@ def parked_view(entry: Parked) -> ParkedView:
         total_cents=ticket.totals().total_ttc,
         seller=ticket.seller.name if ticket.seller else "",
         label=", ".join(line.label for line in ticket.lines[:3]),
+    )
+
+
+NO_DEFAULT_ACCOUNT = (
+    "aucun compte client par défaut pour cette caisse dans Kafinea : choisissez un client ou"
+    " renseignez le compte par défaut de la caisse"
+)
+
+
+def catalog_price(product: CatalogProduct, mode: PriceMode) -> int | None:
+    return product.price_ht if mode is PriceMode.HT else product.price_ttc
+
+
+def add_product_line(
+    ticket: Ticket, product: CatalogProduct, qty_milli: int, unit: int | None, barcode: str
+) -> Ticket:
+    """One more unit on the same plain line, else a new line (weights always a new line)."""
+    if ticket.kind is not TicketKind.SALE:
+        raise TicketStateError("un retour ne reprend que les articles du ticket d'origine")
+    if unit is None:
+        raise InvalidQuantity(f"« {product.name} » n'a pas de prix")
+    for line in ticket.lines:
+        if (
+            line.product_id == product.id
+            and line.unit_price == unit
+            and line.discount is None
+            and line.qty_milli % 1000 == 0
+            and qty_milli == 1000
+        ):
+            return ticket.set_quantity(line.n, line.qty_milli + 1000)
+    return ticket.add_line(
+        product.id, product.name, qty_milli, unit, product.vat_bp, barcode=barcode
     )

@@ -1,0 +1,58 @@
+"""The printer as the Till uses it: a failure is reported, never raised, and remembered.
+
+A validated ticket is already in the journal when its receipt prints (DESIGN.md section 4.5),
+so a printer error must not undo anything: it becomes the result's `print_error`, the status
+shows the printer as offline or out of paper, and the next successful job clears it. The
+Till never queries the printer's status during a sale (that blocks up to a timeout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from appliance.devices.errors import DeviceError, PaperOut
+from appliance.devices.printer import Printer
+from appliance.pos.receipt import Receipt, Report
+from appliance.till_views import PrinterState
+
+
+class Printing:
+    def __init__(self, printer: Printer, on_change: Callable[[], None]) -> None:
+        self.printer = printer
+        self._on_change = on_change
+        present = getattr(printer, "present", True)
+        self.state = PrinterState.READY if present else PrinterState.NONE
+        self.message = ""
+
+    def receipt(self, receipt: Receipt) -> str:
+        return self._run(lambda: self.printer.print_receipt(receipt))
+
+    def report(self, report: Report) -> str:
+        return self._run(lambda: self.printer.print_report(report))
+
+    def kick(self) -> str:
+        return self._run(self.printer.kick_drawer)
+
+    def printed(self, error: str) -> bool:
+        """Whether paper really came out (False without a printer or after an error)."""
+        return not error and self.state is not PrinterState.NONE
+
+    def _run(self, job: Callable[[], None]) -> str:
+        if self.state is PrinterState.NONE:
+            return ""
+        try:
+            job()
+        except DeviceError as error:
+            self.state = (
+                PrinterState.PAPER_OUT if isinstance(error, PaperOut) else (PrinterState.OFFLINE)
+            )
+            self.message = str(error)
+            self._on_change()
+            return str(error)
+        if self.state is not PrinterState.READY:
+            self.state, self.message = PrinterState.READY, ""
+            self._on_change()
+        return ""
+
+    def close(self) -> None:
+        self.printer.close()
