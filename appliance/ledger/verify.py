@@ -46,7 +46,7 @@ if __package__:
 else:  # run from an exported archive: chain.py sits beside this file
     import chain  # type: ignore[no-redef]
 
-BATCH = 4096
+BATCH = 2048  # records per worker batch; at most 2 x workers batches in flight
 SIGNATURE = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
 # seq, rtype, training, type_seq, created_utc, payload, prev_hash, prev_type_hash, hash, sig,
 # key_id, fmt -- hashes as lowercase hex, sig as bytes
