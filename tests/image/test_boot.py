@@ -60,6 +60,10 @@ say "provision=$(systemctl show -P Result appliance-provision.service)"
 say "kiosk=$(systemctl show -P ActiveState appliance-kiosk.service)"
 say "kiosk_sub=$(systemctl show -P SubState appliance-kiosk.service)"
 say "kiosk_restarts=$(systemctl show -P NRestarts appliance-kiosk.service)"
+# Seconds since the kernel started: the kiosk's READY=1 (active), provisioning done.
+at() { echo $(( $(systemctl show -P "$1" "$2") / 1000000 )); }
+say "kiosk_ready_s=$(at ActiveEnterTimestampMonotonic appliance-kiosk.service)"
+say "provision_done_s=$(at InactiveEnterTimestampMonotonic appliance-provision.service)"
 say "status=$(tr -d '\n' < /var/lib/appliance/setup-status.json)"
 say "bootfiles=$(ls /boot/firmware | tr '\n' ' ')"
 say "config=$(test -s /etc/appliance/appliance.toml && echo present)"
