@@ -767,7 +767,7 @@ def write_head(path: Path, record: JournalRecord) -> None:
     """
     data = json.dumps({"seq": record.seq, "hash": record.hash, "sig": record.sig.hex(),
                        "created_utc": record.created_utc}, sort_keys=True).encode()
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two writers never share it
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, data)
