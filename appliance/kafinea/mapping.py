@@ -57,6 +57,7 @@ class Targets:
     invoice_final_status: str = "Approved"
     invoice_paid_status: str = "Paid"
     invoice_received_field: str = "received"
+    invoice_credit_status: str = "Credit Invoice"
     credit_module: str = "CreditNotes"
     credit_ref_field: str = "cf_ticket_ref"
     credit_register_field: str = "cf_cashregister_id"
@@ -309,6 +310,17 @@ def credit_note_element(
     return element, adjustment
 
 
+def credit_invoice_element(
+    doc: Document, ctx: Context, targets: Targets
+) -> tuple[dict[str, Any], Decimal]:
+    """A return or void as an invoice (positive amounts) when there is no credit-note module."""
+    element, adjustment = invoice_element(doc, ctx, targets)
+    kind = "Annulation" if doc.payload.get("kind") == "VOID" else "Retour"
+    element["subject"] = f"Avoir : {kind.lower()} ticket {doc.number} - caisse {ctx.register_code}"
+    element["description"] = f"{kind} du ticket {doc.origin_ref}. " + _fiscal_text(doc, ctx)
+    return element, adjustment
+
+
 def payment_element(
     doc: Document, ctx: Context, targets: Targets, index: int, related_id: str
 ) -> dict[str, Any]:
@@ -549,17 +561,24 @@ def _refund_step(
             doc.origin_ref,
             required=True,
         )
-    element, adjustment = credit_note_element(doc, ctx, targets, origin)
+    if targets.credit_module:
+        element, adjustment = credit_note_element(doc, ctx, targets, origin)
+        module, ref_field = targets.credit_module, targets.credit_ref_field
+        status_field, final_status = targets.credit_status_field, targets.credit_final_status
+    else:  # no credit-note module: vtiger's convention, an invoice marked "Credit Invoice"
+        element, adjustment = credit_invoice_element(doc, ctx, targets)
+        module, ref_field = targets.invoice_module, targets.invoice_ref_field
+        status_field, final_status = targets.invoice_status_field, targets.invoice_credit_status
     document = _document_steps(
         doc,
         progress,
         key="credit",
-        module=targets.credit_module,
-        ref_field=targets.credit_ref_field,
+        module=module,
+        ref_field=ref_field,
         element=element,
         adjustment=adjustment,
-        final={targets.credit_status_field: targets.credit_final_status},
-        status_field=targets.credit_status_field,
+        final={status_field: final_status},
+        status_field=status_field,
     )
     if document is not None:
         return document

@@ -289,3 +289,27 @@ def test_retry_forgets_not_found_verdicts_only():
     assert m.for_retry({"origin": {"missing": True}, "credit": {"id": "49x1"}}) == {
         "credit": {"id": "49x1"}
     }
+
+
+def test_without_credit_note_module_a_return_is_a_credit_invoice():
+    targets = m.Targets(credit_module="")
+    payload = sale_payload([(2000, 450, 550)], [Tender("CASH", 900)])
+    original = OriginalTicket(
+        1,
+        "ab" * 32,
+        AT.isoformat(),
+        Ticket.open(AT).kind,
+        PriceMode.TTC,
+        Ticket.open(AT).add_line("14x1", "A", 2000, 450, 550).totals().lines,
+    )
+    void = Ticket.void_of(original, AT)
+    refund = ticket_payload(validate(void, [Tender("CASH", -900)], AT))
+    d = m.Document("ticket", "C1-T000002", refund, "2026-11-28", number=2, origin_ref="C1-T000001")
+    step = m.next_step(d, {}, CTX, targets, origin_invoice_id="7x10")
+    assert step.module == "Invoice" and step.element["cf_ticket_ref"] == "C1-T000002"
+    assert "C1-T000001" in step.element["description"]
+    assert server_total(step.element) == Decimal("9.00")
+    progress = {"credit": {"id": "7x11", "total": "9.00000000"}}
+    final = m.next_step(d, progress, CTX, targets, origin_invoice_id="7x10")
+    assert final.element == {"id": "7x11", "invoicestatus": "Credit Invoice"}
+    assert payload["total_ttc"] == 900
