@@ -366,3 +366,40 @@ def test_threads_share_the_till_safely(till):
     calls = len(listener_calls)
     till.cash_in(100, "test")
     assert len(listener_calls) == calls
+
+
+def test_instance_without_payments_and_credit_notes_modules(tmp_path):
+    hidden = {"Payments", "CreditNotes"}
+    with running_sandbox(tmp_path / "sandbox", hidden_modules=hidden) as sandbox:
+        till = new_till(write_config(tmp_path, sandbox))
+        shop = shop_of(sandbox)
+        try:
+            till.open_session(0)
+            till.set_seller(SELLER)
+            product = a_product(till)
+            till.add_product(product.id)
+            till.pay("CARD", product.price_cents)
+            sale = till.validate()
+            till.void(sale.number, PIN)
+            till.pay("CARD", product.price_cents)
+            void = till.validate()
+            report = till.sync_once()
+            assert (report.pending, report.errors) == (0, ())
+            [invoice] = shop.all(
+                "Invoice", "received", "invoicestatus", cf_ticket_ref=sale.receipt.reference_code
+            )
+            assert invoice["invoicestatus"] == "Paid"
+            assert Decimal(invoice["received"]) * 100 == product.price_cents
+            [credit] = shop.all(
+                "Invoice",
+                "invoicestatus",
+                "hdnGrandTotal",
+                cf_ticket_ref=void.receipt.reference_code,
+            )
+            assert credit["invoicestatus"] == "Credit Invoice"
+            assert Decimal(credit["hdnGrandTotal"]).quantize(Decimal("0.01")) * 100 == (
+                product.price_cents
+            )
+        finally:
+            till.close()
+            shop.client.close()
