@@ -115,6 +115,7 @@ class KioskApp(App):
         self._unsubscribe: Callable[[], None] | None = None
         self._wedge: list[str] = []
         self._stopping = threading.Event()
+        self._till_done = threading.Event()
         self._stop_inputs: Callable[[], None] | None = None
         self.register_name = plan.register_name
 
@@ -159,27 +160,36 @@ class KioskApp(App):
         self._stopping.set()
         if self._stop_inputs is not None:
             self._stop_inputs()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        self._detach_till()
 
     # -- the Till ---------------------------------------------------------------------------
 
     def attach_till(self, till: Till) -> None:
-        """Start selling with `till`: listen to its status, then float or sale screen."""
+        """Start selling with `till`: listen to its status, then float or sale screen.
+
+        A till attached before (the wizard builds a new one) stops being listened to.
+        """
+        self._detach_till()
         self.till = till
         self._unsubscribe = till.add_listener(self._status_from_any_thread)
-        self._poller = threading.Thread(
-            target=self._poll_status, args=(till,), name="ui-status", daemon=True
-        )
-        self._poller.start()
+        self._till_done = threading.Event()
+        threading.Thread(
+            target=self._poll_status, args=(till, self._till_done), name="ui-status", daemon=True
+        ).start()
         status = till.status()
         self._apply_status(status)
         self.show("sale" if status.session.state is SessionState.OPEN else "float")
 
-    def _poll_status(self, till: Till) -> None:
+    def _detach_till(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._till_done.set()
+
+    def _poll_status(self, till: Till, done: threading.Event) -> None:
         """Safety net beside the listener: read the Till's local status every few seconds on
         this thread (the Till's lock may be held by a slow print), apply it on the UI thread."""
-        while not self._stopping.wait(STATUS_POLL_S):
+        while not done.wait(STATUS_POLL_S):
             try:
                 status = till.status()
             except TillError:
@@ -191,6 +201,8 @@ class KioskApp(App):
         Clock.schedule_once(lambda _dt: self._apply_status(status), 0)
 
     def _apply_status(self, status: StatusView) -> None:
+        if self._stopping.is_set():
+            return
         self.training = status.training
         self.register_name = status.register_name or self.register_name
         self.session_open = status.session.state is SessionState.OPEN

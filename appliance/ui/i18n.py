@@ -72,7 +72,7 @@ class Translator(Observable):
         path = LOCALE_DIR / f"{self.language}.po"
         self._catalogue = load_po(path) if path.exists() else {}
         for func, largs, _kwargs in list(self._observers):
-            func(largs, None, None)
+            func(*largs, None, None)  # Kivy's rule callback: (its args, instance, value)
 
     # Kivy's language calls fbind("_", ...) for `tr._(...)` in a rule: keep the callback.
     def fbind(self, name, func, *largs, **kwargs):

@@ -8,6 +8,7 @@ training mode, Kafinea down during sales then back, closing with a discrepancy. 
 is saved under test-output/ui/ for review.
 """
 
+import dataclasses
 import os
 import threading
 
@@ -15,6 +16,7 @@ import pytest
 
 from appliance.bootstrap import build_till
 from appliance.commands.demo import write_demo_config
+from appliance.commands.run import WizardBackend
 from appliance.config import load_config
 from appliance.devices.virtual_printer import running_virtual_printer
 from appliance.kafinea.sandbox.server import running_sandbox
@@ -276,3 +278,65 @@ def test_every_screen_fits_the_larger_panels(kiosk, size):
         kiosk.screenshot(f"20-{name}")
     Window.size = (800, 480)
     kiosk.pump(5)
+
+
+def type_text(kiosk, text):
+    """Type on the on-screen keyboard, toggling Maj for capitals, as a technician would."""
+    keyboard = next(
+        w for w in kiosk.screen().walk(restrict=False) if type(w).__name__ == "OnScreenKeyboard"
+    )
+    for char in text:
+        if char.isalpha() and char.isupper() != keyboard.shift:
+            kiosk.tap(kiosk.button("Maj"))
+        kiosk.tap(kiosk.button(char, root=keyboard))
+
+
+def test_setup_wizard_against_the_sandbox(kiosk, parts, tmp_path):
+    sandbox, _printer, _config = parts
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    old_till = kiosk.app.till
+    kiosk.app.plan = dataclasses.replace(kiosk.app.plan, setup=backend)
+    kiosk.app.show("wizard")
+    wizard = kiosk.screen()
+    kiosk.tap(kiosk.button("Français"))
+    kiosk.screenshot("30-wizard-language")
+    kiosk.tap(wizard.ids.next_button)
+    type_text(kiosk, sandbox.url)
+    kiosk.tap(wizard.ids.next_button)
+    type_text(kiosk, sandbox.username)
+    kiosk.tap(wizard.ids.next_button)
+    type_text(kiosk, "wrong")
+    kiosk.screenshot("31-wizard-key")
+    kiosk.tap(wizard.ids.next_button)  # the login check says precisely why it failed
+    kiosk.wait_for(lambda: not wizard.busy, timeout=20, what="login refused")
+    assert "refuse l'e-mail ou la clé" in wizard.note
+    assert wizard.step == 3
+    kiosk.tap(kiosk.button("C"))
+    type_text(kiosk, sandbox.access_key)
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.wait_for(lambda: wizard.step == 4, timeout=20, what="login accepted")
+    kiosk.screenshot("32-wizard-register")
+    if not wizard.answers["register"]:
+        kiosk.tap(kiosk.button(sandbox.register))
+    assert wizard.answers["register"] == sandbox.register
+    for _step in ("register", "printer", "drawer", "scanner"):
+        kiosk.tap(wizard.ids.next_button)
+    for digit in "4321":
+        kiosk.tap(kiosk.button(digit))
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.screenshot("33-wizard-summary")
+    assert not (tmp_path / "appliance.toml").exists()  # nothing written before the summary
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.wait_for(lambda: kiosk.app.till is not old_till, timeout=60, what="new till")
+    new_till = kiosk.app.till
+    try:
+        assert kiosk.screen().name == "float"
+        config = load_config(tmp_path / "appliance.toml")
+        assert config.kafinea.username == sandbox.username
+        assert config.kafinea.register == sandbox.register
+        assert config.access_key() == sandbox.access_key
+        assert oct((tmp_path / "kafinea.key").stat().st_mode & 0o777) == "0o600"
+        assert new_till.check_manager_pin("4321")
+    finally:
+        kiosk.app.attach_till(old_till)
+        new_till.close()
