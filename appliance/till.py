@@ -178,6 +178,7 @@ class Till:
         self._p = parts
         self._lock = threading.RLock()
         self._closers: list[Callable[[], None]] = []
+        self._local = local_register(parts.config) if parts.config.kafinea is None else None
         self._code = register_code(parts.journal.settings.register)
         self._records = Recorder(parts.journal, self._code, parts.zone)
         self._printing = Printing(parts.printer, self._notify)
@@ -209,8 +210,8 @@ class Till:
         record = self._p.catalog.register()
         if record is not None:
             return record
-        if self._p.config.kafinea is None:
-            return local_register(self._p.config)
+        if self._local is not None:
+            return self._local
         raise RegisterError(
             "caisse inconnue : l'enregistrement de caisse n'a jamais été lu depuis Kafinea"
             " (lancez « appliance sync » une fois en ligne)"

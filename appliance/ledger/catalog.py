@@ -205,6 +205,8 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: Kafinea holds the truth
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
+        self._register_text: str | None = None
+        self._register_record: RegisterRecord | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -291,8 +293,12 @@ class Catalog:
     # -- reading (the sale) -------------------------------------------------------------------
 
     def register(self) -> RegisterRecord | None:
+        """The register record, parsed once per change (every scan reads the settings)."""
         text = self._meta("register")
-        return RegisterRecord.from_json(text) if text else None
+        if text != self._register_text:
+            self._register_text = text
+            self._register_record = RegisterRecord.from_json(text) if text else None
+        return self._register_record
 
     def watermark(self) -> str:
         return self._meta("watermark") or ""
