@@ -277,6 +277,12 @@ class Till:
     # -- cash session -----------------------------------------------------------------------
 
     def open_session(self, opening: int | Mapping[int, int]) -> SessionView:
+        """Open the cash session with the opening float (fond de caisse).
+
+        `opening` is either the float in cents or a count of notes and coins
+        ({denomination_cents: count}); the float is journaled and posted as a
+        "cash on hand" cash transaction. Raises `SessionAlreadyOpen`.
+        """
         with self._use_case():
             self._register()
             self._cash.open(opening)
@@ -285,9 +291,11 @@ class Till:
         return self.status().session
 
     def cash_in(self, cents: int, reason: str) -> CashMovementView:
+        """Money put into the drawer outside a sale (journaled, posted, drawer opens)."""
         return self._move(MovementKind.IN, cents, reason)
 
     def cash_out(self, cents: int, reason: str) -> CashMovementView:
+        """Money taken out of the drawer (withdrawal, bank deposit); `cents` is positive."""
         return self._move(MovementKind.OUT, cents, reason)
 
     def _move(self, kind: MovementKind, cents: int, reason: str) -> CashMovementView:
@@ -298,12 +306,18 @@ class Till:
         return movement
 
     def x_report(self, *, print_report: bool = False) -> XReport:
+        """Mid-session figures, read-only; nothing changes in the session."""
         with self._use_case():
             return self._cash.x_report(
                 self._register(), self._labels(), training=self._training, print_report=print_report
             )
 
     def close_session(self, counted: Mapping[str, int]) -> ZReport:
+        """Close with the counted amount per payment method code ({"cash": 31240, ...}).
+
+        Journals the CLOSURE (Z) with expected, counted and difference per method, posts it,
+        prints the Z. A parked ticket blocks the closing (`InvalidInput`): recall or discard it.
+        """
         with self._use_case():
             if self._lot.parked:
                 raise InvalidInput("des tickets sont en attente : rappelez-les ou annulez-les")
@@ -315,10 +329,16 @@ class Till:
     # -- building the ticket ----------------------------------------------------------------
 
     def ticket(self) -> TicketView:
+        """The current ticket (empty when nothing was scanned yet)."""
         with self._use_case():
             return self._view()
 
     def scan(self, code: str) -> TicketView:
+        """A scanned or typed barcode: check digit, weight/price codes, catalogue lookup.
+
+        Raises `InvalidBarcode` (wrong check digit), `ProductNotFound`, `ProductWithoutPrice`;
+        nothing is added then. Scanning the same product again adds one to its line.
+        """
         with self._use_case():
             scanned = decode(code)
             product = self._p.catalog.by_barcode(scanned.lookup) or (
@@ -333,11 +353,13 @@ class Till:
             return self._add(product, qty, price, scanned.code)
 
     def add_product(self, product_id: str) -> TicketView:
+        """A product picked on screen (category grid or search result)."""
         with self._use_case():
             product = self._product(self._p.catalog.by_id(product_id), product_id)
             return self._add(product, 1000)
 
     def search(self, text: str, limit: int = 50) -> tuple[ProductView, ...]:
+        """Products whose name, code or barcode matches `text` (search as you type)."""
         with self._use_case():
             mode = self._mode()
             return tuple(product_view(p, mode) for p in self._p.catalog.search(text, limit))
@@ -352,12 +374,14 @@ class Till:
             return tuple(product_view(p, mode) for p in self._p.catalog.in_category(category))
 
     def set_quantity(self, line: int, qty_milli: int) -> TicketView:
+        """Quantity in thousandths (1000 = 1 unit, 250 = 250 g of a per-kilo product)."""
         with self._use_case():
             if self._ticket.kind is TicketKind.RETURN:
                 return self._change(set_return_quantity(self._ticket, line, qty_milli, self._now()))
             return self._change(self._ticket.set_quantity(line, qty_milli))
 
     def override_price(self, line: int, cents: int, pin: str | None = None) -> TicketView:
+        """New TTC unit price for a line; needs the manager PIN when the register says so."""
         with self._use_case():
             self._require_pin(pin, "changement de prix")
             return self._change(self._ticket.override_price(line, cents))
@@ -365,12 +389,14 @@ class Till:
     def discount_line(
         self, line: int, *, percent_bp: int | None = None, cents: int | None = None
     ) -> TicketView:
+        """A discount on one line: exactly one of a percentage (bp) or an amount (cents)."""
         with self._use_case():
             return self._change(self._ticket.discount_line(line, discount_of(percent_bp, cents)))
 
     def discount_ticket(
         self, *, percent_bp: int | None = None, cents: int | None = None
     ) -> TicketView:
+        """A discount on the whole ticket: exactly one of a percentage (bp) or an amount."""
         with self._use_case():
             return self._change(self._ticket.set_ticket_discount(discount_of(percent_bp, cents)))
 
@@ -379,25 +405,25 @@ class Till:
             return self._change(self._ticket.remove_line(line, self._now()))
 
     def clear_ticket(self) -> TicketView:
+        """Abandon the current ticket before validation (nothing is journaled as a sale)."""
         with self._use_case():
-            if not self._ticket.is_empty:
-                self._p.journal.event(
-                    "CART_ABANDONED",
-                    details={
-                        "lines": [
-                            [ln.product_id, ln.qty_milli, ln.unit_price]
-                            for ln in self._ticket.lines
-                        ]
-                    },
-                )
+            self._abandon(self._ticket)
             self._tenders = []
             return self._change(self._new_ticket())
 
+    def _abandon(self, ticket: Ticket) -> None:
+        """Nothing scanned vanishes silently: an abandoned cart is journaled with its lines."""
+        if not ticket.is_empty:
+            lines = [[line.product_id, line.qty_milli, line.unit_price] for line in ticket.lines]
+            self._p.journal.event("CART_ABANDONED", details={"lines": lines})
+
     def sellers(self) -> tuple[str, ...]:
+        """The register's sellers; empty when the register has none (no choice needed)."""
         with self._use_case():
             return tuple(s.name for s in self._register().sellers)
 
     def set_seller(self, name: str) -> TicketView:
+        """Attribute the ticket to a seller; kept for the next tickets until changed."""
         with self._use_case():
             self._seller = self._known_seller(name)
             return self._change(self._ticket.with_seller(self._seller))
@@ -409,11 +435,14 @@ class Till:
         return Party(seller.id, seller.name)
 
     def set_customer(self, account_id: str | None) -> TicketView:
+        """Charge the ticket to a customer account (Kafinea id); None: the default account."""
         with self._use_case():
             customer = Party(account_id, account_id) if account_id else None
             return self._change(self._ticket.with_customer(customer))
 
     def park(self) -> ParkedView:
+        """Put the current ticket aside and start an empty one (kept in memory; journaled as an
+        abandoned cart if the till closes with it)."""
         with self._use_case():
             self._lot, number = self._lot.park(self._ticket, self._now())
             self._tenders = []
@@ -425,6 +454,8 @@ class Till:
             return tuple(parked_view(p) for p in self._lot.parked)
 
     def recall(self, parked_id: int) -> TicketView:
+        """Bring a parked ticket back; lines whose product left the catalogue are refused
+        with `ProductNotFound` naming them, and the ticket stays parked."""
         with self._use_case():
             if not self._ticket.is_empty:
                 raise InvalidInput("terminez ou mettez en attente le ticket en cours d'abord")
@@ -451,6 +482,8 @@ class Till:
             return tuple(method_view(m) for m in self._register().payment_methods)
 
     def pay(self, method: str, cents: int) -> TicketView:
+        """Add a tender. Amounts are as the cashier sees them (positive); on a return or void
+        ticket the tender is money handed back. Cash may exceed the due amount (change)."""
         with self._use_case():
             if method not in self._labels():
                 raise TenderError(f"moyen de paiement non accepté par cette caisse : {method}")
@@ -468,6 +501,13 @@ class Till:
             return self._view()
 
     def validate(self, *, print_receipt: bool = True) -> ValidatedTicket:
+        """Record the ticket: one SQLite transaction writes the journal record and the outbox
+        row; then the receipt prints and the drawer opens for cash. A printer failure is
+        reported in the result, never raised: the sale is recorded.
+
+        Raises `TenderError` when the tenders do not balance, `SellerError` when a seller is
+        required, `CustomerError` when the default account is missing.
+        """
         with self._use_case():
             self._require_session()
             register = self._register()
@@ -526,6 +566,7 @@ class Till:
         )
 
     def reprint(self, ticket_ref: str) -> ReprintResult:
+        """Print a counted duplicate (DUPLICATA n° k) of a ticket by number or receipt code."""
         with self._use_case():
             record = self._find(ticket_ref)
             copy = self._records.duplicate(record.type_seq, record.training)
@@ -548,6 +589,9 @@ class Till:
         return record
 
     def start_return(self, ticket_ref: str) -> TicketView:
+        """Start a return against an earlier ticket (number, or the code of its receipt's
+        QR/barcode): the ticket becomes a RETURN with the original lines, negated; the
+        cashier removes or reduces what is not brought back, refunds, validates."""
         with self._use_case():
             self._require_session()
             record = self._find(ticket_ref)
@@ -558,6 +602,7 @@ class Till:
             return self._change(ticket)
 
     def void(self, ticket_ref: str, pin: str | None = None) -> TicketView:
+        """Prepare the cancellation of a whole earlier ticket (VOID, all lines negated)."""
         with self._use_case():
             self._require_session()
             self._require_pin(pin, "annulation de ticket")
@@ -580,6 +625,7 @@ class Till:
         return expected is None or secrets.compare_digest(pin, expected)
 
     def enter_training(self, pin: str) -> StatusView:
+        """Training mode: tickets marked, numbered apart, never posted, out of the totals."""
         return self._set_training(True, pin)
 
     def leave_training(self, pin: str) -> StatusView:
@@ -620,6 +666,7 @@ class Till:
             return self._sync.status()
 
     def add_listener(self, listener: StatusListener) -> Callable[[], None]:
+        """Call `listener(StatusView)` after every status change; returns the unsubscriber."""
         with self._lock:
             remove = self._sync.listen(listener)
 
@@ -630,6 +677,8 @@ class Till:
         return locked_remove
 
     def refresh_catalog(self, progress: ProgressCallback | None = None) -> RefreshResult:
+        """Pull the catalogue and the register record from Kafinea (blocking: run it on a
+        worker thread; the sale goes on from the cache meanwhile)."""
         if self._p.refresh is None:
             raise RegisterError("pas de Kafinea configuré : catalogue local seulement")
         try:
@@ -645,10 +694,12 @@ class Till:
         return RefreshResult(result.products, result.changed, result.removed, result.categories)
 
     def sync_now(self) -> SyncStatus:
+        """Wake the sync worker now (non-blocking); the result is the status at this instant."""
         self._sync.wake()
         return self.sync_status()
 
     def sync_once(self) -> SyncReport:
+        """Deliver everything pending, blocking (for `appliance sync --once`, not the UI)."""
         if self._sync.worker is None:
             raise RegisterError("pas de Kafinea configuré : rien à synchroniser")
         result = self._sync.worker.run_once(ignore_backoff=True)
@@ -662,10 +713,12 @@ class Till:
         )
 
     def sync_errors(self) -> tuple[SyncErrorView, ...]:
+        """Documents Kafinea refused permanently, with its reason."""
         with self._lock:
             return self._sync.errors()
 
     def retry_sync_error(self, error_id: int) -> SyncStatus:
+        """Put a refused document back in the queue (after the cause was fixed in Kafinea)."""
         with self._lock:
             self._sync.retry(error_id, utc_iso(self._now()))
         self._notify()
@@ -685,6 +738,9 @@ class Till:
         """Stop the sync worker, journal APP_STOP, release files and the printer."""
         self._sync.stop()
         with self._lock:
+            for entry in self._lot.parked:
+                self._abandon(entry.ticket)
+            self._abandon(self._ticket)
             self._p.journal.stop()
             self._printing.close()
             self._p.catalog.close()
