@@ -484,3 +484,23 @@ def test_user_without_currency_decimals_gets_whole_units(raw: Raw) -> None:
         "Payments", {"amount": "7.20", "payment_date": "2026-11-28", "payment_method": "Espèces"}
     )
     assert payment["amount"] == "7.00000000"
+
+
+def test_select_star_on_invoices_joins_line_items(raw: Raw) -> None:
+    cola, eau = _product_id(raw, "Cola 1,5 L"), _product_id(raw, "Eau minérale 1,5 L")
+    lines = [
+        {"productid": cola, "quantity": "1", "listprice": "1"},
+        {"productid": eau, "quantity": "2", "listprice": "1"},
+        {"productid": cola, "quantity": "3", "listprice": "1"},
+    ]
+    first = _invoice(raw, "group", lines, cf_ticket_ref="T-JOIN")
+    second = _invoice(raw, "group", lines[:1], cf_ticket_ref="T-JOIN")
+    star = raw.query("SELECT * FROM Invoice WHERE cf_ticket_ref = 'T-JOIN' LIMIT 2;")
+    # LIMIT counted two joined rows, both lines of the first invoice: one record, last line wins
+    assert [r["id"] for r in star] == [first["id"]]
+    assert (star[0]["productid"], star[0]["quantity"]) == (eau, "2.000")
+    everything = raw.query("SELECT * FROM Invoice WHERE cf_ticket_ref = 'T-JOIN';")
+    assert [r["id"] for r in everything] == [first["id"], second["id"]]
+    assert everything[0]["quantity"] == "3.000"
+    header = raw.query("SELECT subject FROM Invoice WHERE cf_ticket_ref = 'T-JOIN' LIMIT 2;")
+    assert [r["id"] for r in header] == [first["id"], second["id"]]

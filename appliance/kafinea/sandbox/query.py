@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.kafinea.sandbox.errors import SandboxError
-from appliance.kafinea.sandbox.modules import NUMERIC_TYPES, Module
+from appliance.kafinea.sandbox.modules import LINE_FIELDS, NUMERIC_TYPES, Module
 from appliance.kafinea.sandbox.store import Store
 from appliance.kafinea.sandbox.vtql_parser import Statement, Term, Value
 
@@ -26,6 +26,33 @@ class _NoRows(Exception):
 
 def _queryable(module: Module) -> set[str]:
     return {f.name for f in module.fields if f.name not in module.hidden_in_query} | {"id"}
+
+
+def _selectable(module: Module) -> set[str]:
+    """Inventory modules also expose their line columns (through a join) in the select list."""
+    return _queryable(module) | (set(LINE_FIELDS) if module.inventory else set())
+
+
+def _joined_page(
+    module: Module, rows: list[tuple[Any, ...]], statement: Statement, present: Presenter
+) -> list[dict[str, Any]]:
+    """vtiger 8 on `SELECT *` (or line columns) of an inventory module (reference note §3.7):
+    one SQL row per line item, LIMIT counted on those rows, then rows collapsed by id with the
+    last line's columns winning, so a page can hold fewer than `limit` records."""
+    expanded = []
+    for row in rows:
+        data = json.loads(row[3])
+        for line in data.get("LineItems") or [{}]:
+            expanded.append((row, data, line))
+    records: dict[int, dict[str, Any]] = {}
+    for row, data, line in expanded[statement.offset : statement.offset + statement.limit]:
+        record = present(module, row[0], data, created=row[1], modified=row[2], mode="query")
+        record.update({name: line.get(name, "") for name in LINE_FIELDS})
+        records[row[0]] = record
+    if statement.columns is None:
+        return list(records.values())
+    keep = (*statement.columns, "id")
+    return [{k: record.get(k, "") for k in keep} for record in records.values()]
 
 
 def _expr(module: Module, name: str) -> str:
@@ -80,7 +107,7 @@ def run_query(
 ) -> list[dict[str, Any]]:
     allowed = _queryable(module)
     for name in statement.columns or ():
-        if name not in allowed:
+        if name not in _selectable(module):
             raise SandboxError(
                 "ACCESS_DENIED", f"Permission to access '.{name}.' attribute denied."
             )
@@ -108,10 +135,13 @@ def run_query(
     direction = " DESC" if statement.descending else ""
     if statement.order:
         order = ",".join(f"{_expr(module, name)}{direction}" for name in statement.order)
-    sql = (
-        f"SELECT id, createdtime, modifiedtime, data FROM entity WHERE {sql_where}"  # noqa: S608
-        f" ORDER BY {order} LIMIT ? OFFSET ?"
-    )
+    sql = f"SELECT id, createdtime, modifiedtime, data FROM entity WHERE {sql_where}"  # noqa: S608
+    if module.inventory and (
+        statement.columns is None or any(c in LINE_FIELDS for c in statement.columns)
+    ):
+        rows = store.select(f"{sql} ORDER BY {order}", params)
+        return _joined_page(module, rows, statement, present)
+    sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
     rows = store.select(sql, [*params, statement.limit, statement.offset])
     return [
         present(
