@@ -107,7 +107,7 @@ def invoice_without_payment(db: Path) -> bool:
     try:
         for (progress,) in conn.execute("SELECT progress FROM outbox WHERE status = 'pending'"):
             data = json.loads(progress)
-            if "id" in data.get("invoice_final", {}) and "payment.0" not in data:
+            if "id" in data.get("invoice", {}) and "id" not in data.get("payment.0", {}):
                 return True
     except sqlite3.OperationalError:
         return False

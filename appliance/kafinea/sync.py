@@ -229,7 +229,12 @@ class SyncWorker:
             return self._fail(row, f"document illisible pour Kafinea : {error}")
 
     def _perform(self, row: Row, step: mapping.Step, progress: dict[str, Any]) -> dict[str, Any]:
-        """Run one step against Kafinea; the new progress is on disk before returning."""
+        """Run one step against Kafinea and return the new progress.
+
+        Only intents are written here, always before their request leaves; an answer reaches
+        the disk with the next intent or with `mark_done` (one fsync per request, not two).
+        An answer lost in a crash costs a lookup by reference, never a duplicate.
+        """
         answer: Mapping[str, Any] | None
         if isinstance(step, mapping.Lookup):
             answer = self._lookup(step)
@@ -248,7 +253,6 @@ class SyncWorker:
                 )
             answer = self._client.revise(step.element)
         updated = mapping.record(progress, step, answer)
-        self._queue.save_progress(row.id, updated, self._now())
         self._publish(reachable=True)
         return updated
 
