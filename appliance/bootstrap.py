@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 ZONE = "Europe/Paris"
 CATALOG_NAME = "catalog.sqlite"
 LOCK_NAME = "sync.lock"
+REFRESH_EVERY_S = 900
 
 
 def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Journal:
@@ -176,7 +177,14 @@ def build_till(
         else:
             sync.start()
             till.add_closer(resources.close)
-            threading.Thread(target=_refresh_quietly, args=(till,), daemon=True).start()
+            stop = threading.Event()
+            till.add_closer(stop.set)
+            threading.Thread(
+                target=_refresh_periodically,
+                args=(till, stop),
+                name="catalog-refresh",
+                daemon=True,
+            ).start()
     return till
 
 
@@ -187,8 +195,12 @@ def _first_refresh(till: Till) -> None:
         log.warning("catalogue non chargé au démarrage : %s", error.message)
 
 
-def _refresh_quietly(till: Till) -> None:
-    _first_refresh(till)
+def _refresh_periodically(till: Till, stop: threading.Event) -> None:
+    """Pull what changed in Kafinea now and then (incremental: one round trip when nothing)."""
+    while True:
+        _first_refresh(till)
+        if stop.wait(REFRESH_EVERY_S):
+            return
 
 
 def _verify(data: Path) -> VerifyResult:

@@ -737,6 +737,8 @@ class Till:
     def close(self) -> None:
         """Stop the sync worker, journal APP_STOP, release files and the printer."""
         self._sync.stop()
+        for closer in self._closers:  # the refresh timer and the sync lock first
+            closer()
         with self._lock:
             for entry in self._lot.parked:
                 self._abandon(entry.ticket)
@@ -745,5 +747,3 @@ class Till:
             self._printing.close()
             self._p.catalog.close()
             self._p.journal.close()
-            for closer in self._closers:
-                closer()

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from appliance.ledger.db import Migration, migrate
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
@@ -73,8 +75,12 @@ class OutboxRow:
     updated_at: str
 
 
+MIGRATIONS = (Migration("outbox-0001-create", SCHEMA),)
+
+
 def ensure_schema(db: sqlite3.Connection) -> None:
-    db.executescript(SCHEMA)
+    """Create the outbox table in the journal's file (a named migration, applied once)."""
+    migrate(db, MIGRATIONS)
 
 
 def enqueue(
