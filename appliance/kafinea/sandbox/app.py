@@ -167,7 +167,7 @@ class SandboxApp:
             latency = plan.latency_ms
             fail = plan.take_http500(operation, self._rng)
             html = plan.html
-        self.stats.calls[operation or "(none)"] += 1
+            self.stats.calls[operation or "(none)"] += 1
         if latency:
             time.sleep(latency / 1000)
         if fail:
