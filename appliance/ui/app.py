@@ -127,8 +127,8 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / name))
         root = KioskRoot()
         self.manager: ScreenStack = root.ids.manager
-        for screen in screens.build_all():
-            self.manager.add_screen(screen)
+        for name, screen_class in screens.SCREENS.items():
+            self.manager.add_factory(name, screen_class)
         Window.bind(on_key_down=self._on_key_down)
         return root
 

@@ -170,24 +170,32 @@ class ScreenStack(FloatLayout):
 
     Kivy's ScreenManager animates even its "no transition", and two switches in one frame
     (a scan that sends the payment screen back to the sale) can leave both screens drawn;
-    a kiosk needs neither animation nor that risk.
+    a kiosk needs neither animation nor that risk. Screens are built the first time they
+    are shown, so the first frame only pays for the first screen.
     """
 
     current = StringProperty("")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.screens: list = []
+        self._factories: dict = {}
+        self._built: dict = {}
         self.current_screen = None
 
-    def add_screen(self, screen) -> None:
-        self.screens.append(screen)
+    @property
+    def screens(self) -> list:
+        """The screens built so far."""
+        return list(self._built.values())
+
+    def add_factory(self, name: str, factory) -> None:
+        self._factories[name] = factory
 
     def get_screen(self, name: str):
-        for screen in self.screens:
-            if screen.name == name:
-                return screen
-        raise KeyError(name)
+        if name not in self._built:
+            if name not in self._factories:
+                raise KeyError(name)
+            self._built[name] = self._factories[name]()
+        return self._built[name]
 
     def on_current(self, _instance, name: str) -> None:
         screen = self.get_screen(name)

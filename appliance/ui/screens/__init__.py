@@ -1,4 +1,4 @@
-"""The kiosk's screens; `build_all` makes one of each for the screen manager."""
+"""The kiosk's screens, by name."""
 
 from __future__ import annotations
 
@@ -11,16 +11,15 @@ from appliance.ui.screens.sale import SaleScreen
 from appliance.ui.screens.session import CashMoveScreen, ClosingScreen, FloatScreen, TicketsScreen
 from appliance.ui.screens.wizard import WizardScreen
 
-
-def build_all() -> list[Screen]:
-    return [
-        SaleScreen(),
-        PaymentScreen(),
-        FloatScreen(),
-        CashMoveScreen(),
-        ClosingScreen(),
-        TicketsScreen(),
-        ManagerScreen(),
-        LoginScreen(),
-        WizardScreen(),
-    ]
+SCREENS: dict[str, type[Screen]] = {
+    "sale": SaleScreen,
+    "payment": PaymentScreen,
+    "float": FloatScreen,
+    "cash": CashMoveScreen,
+    "closing": ClosingScreen,
+    "tickets": TicketsScreen,
+    "manager": ManagerScreen,
+    "login": LoginScreen,
+    "wizard": WizardScreen,
+}
+"""Screen name -> class; the app builds each the first time it is shown."""

@@ -135,7 +135,7 @@ class ManagerScreen(Screen):
         self.detail_text = tr._(
             "Catalogue à jour : {p} articles, {c} modifiés, {r} retirés, {k} catégories"
         ).format(p=result.products, c=result.changed, r=result.removed, k=result.categories)
-        self.app.manager.get_screen("sale").prepare()
+        self.app.manager.get_screen("sale").prepare(reload_catalog=True)
 
     def _failed(self, error: BaseException) -> None:
         self.progress = 0

@@ -57,6 +57,7 @@ class SaleScreen(Screen):
     customer_text = StringProperty("")
     parked_count = NumericProperty(0)
     has_sellers = BooleanProperty(False)
+    _catalog_of = None  # the Till whose catalogue the buttons show
 
     @property
     def app(self):
@@ -68,12 +69,15 @@ class SaleScreen(Screen):
 
     # -- entering the screen ----------------------------------------------------------------
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, reload_catalog: bool = False, **_context) -> None:
+        """Show the current ticket; the catalogue buttons are built once (or after a refresh)."""
         till = self.till
         if till is None:
             return
         self.has_sellers = bool(till.sellers())
-        self._load_categories()
+        if reload_catalog or self._catalog_of is not till:
+            self._catalog_of = till
+            self._load_categories()
         self.render(till.ticket())
         self.parked_count = len(till.parked())
 

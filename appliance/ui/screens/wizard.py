@@ -20,6 +20,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from appliance.till import Till
 from appliance.ui.background import run_in_background
@@ -152,6 +153,8 @@ class WizardScreen(Screen):
         }
         self.step_title = f"{self.step + 1}/{len(STEPS)}  {titles[name]}"
         getattr(self, f"_render_{name}")(body)
+        if not any(child.size_hint_y for child in body.children):
+            body.add_widget(Widget())  # choices stay at the top of the step
 
     def _choices(self, body, options, key: str, on_pick=None) -> None:
         theme = self.app.theme
@@ -329,20 +332,29 @@ class WizardScreen(Screen):
 
     def _render_summary(self, body) -> None:
         a = self.answers
+        printers = {"none": tr._("Pas d'imprimante"), **dict(self.printers)}
+        drawers = {"printer": tr._("Branché sur l'imprimante"), "none": tr._("Pas de tiroir")}
         lines = [
-            tr._("Langue : {v}").format(v=a["language"]),
+            tr._("Langue : {v}").format(v={"fr": "Français", "en": "English"}[a["language"]]),
             tr._("Instance : {v}").format(v=a["instance"]),
             tr._("Utilisateur : {v}").format(v=a["email"]),
             tr._("Clé : {v}").format(v="•" * 8),
             tr._("Caisse : {v}").format(v=dict(self.registers).get(a["register"], a["register"])),
-            tr._("Imprimante : {v}").format(v=a["printer"]),
-            tr._("Tiroir : {v}").format(v=a["drawer"]),
+            tr._("Imprimante : {v}").format(v=printers.get(a["printer"], a["printer"])),
+            tr._("Tiroir : {v}").format(v=drawers.get(a["drawer"], a["drawer"])),
             tr._("Scanner : clavier {v}").format(v=a["scanner_layout"]),
             tr._("Code gérant : {v}").format(v="•" * len(a["manager_pin"])),
         ]
-        body.add_widget(
-            Label(text="\n".join(lines), color=self.app.theme.text, font_size="18sp", halign="left")
+        summary = Label(
+            text="\n".join(lines),
+            color=self.app.theme.text,
+            font_size="18sp",
+            halign="left",
+            valign="top",
+            padding=(dp(12), dp(6)),
         )
+        summary.bind(size=lambda label, size: setattr(label, "text_size", size))
+        body.add_widget(summary)
 
     # -- background work --------------------------------------------------------------------
 
