@@ -53,8 +53,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from appliance.ledger import chain
+from appliance.ledger import chain, closures
 from appliance.ledger.db import LedgerError, Migration, connect, migrate, transaction
+from appliance.ledger.records import JournalRecord
 from appliance.ledger.verify import Report, verify_database
 
 DB_NAME = "journal.sqlite"
@@ -150,39 +151,6 @@ def utc_now() -> datetime:
 def _iso(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-@dataclass(frozen=True)
-class JournalRecord:
-    seq: int
-    rtype: str
-    training: bool
-    type_seq: int
-    created_utc: str
-    payload: dict[str, Any]
-    payload_text: str
-    prev_hash: str
-    prev_type_hash: str
-    hash: str
-    sig: bytes
-    key_id: str
-    fmt: int
-
-    @property
-    def excerpt(self) -> str:
-        """What receipts and Z reports print to match paper with the database."""
-        return self.hash[:8]
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> JournalRecord:
-        """From `SELECT * FROM journal` (columns in table order)."""
-        (seq, rtype, training, type_seq, created, payload, prev_hash, prev_type_hash, hash_,
-         sig, key_id, fmt) = row
-        return cls(seq, rtype, bool(training), type_seq, created, json.loads(payload), payload,
-                   bytes(prev_hash).hex(), bytes(prev_type_hash).hex(), bytes(hash_).hex(),
-                   bytes(sig), key_id, fmt)
-
-
 
 
 @dataclass(frozen=True)
@@ -496,6 +464,10 @@ class JournalTransaction:
         self._clamp_clock = clamp_clock
         self._now: str | None = None
 
+    @property
+    def settings(self) -> JournalSettings:
+        return self._journal.settings
+
     # -- public ---------------------------------------------------------------------------
     def append(self, rtype: str, payload: Mapping[str, Any]) -> JournalRecord:
         """Append one record; a TICKET may first trigger the overdue closures."""
@@ -549,28 +521,12 @@ class JournalTransaction:
 
     def close_day(self, *, cash_count: Mapping[str, int] | None = None,
                   operator: Mapping[str, str] | None = None) -> list[JournalRecord]:
-        written = self.close_due()
-        open_day = self._open_day()
-        if open_day is not None:
-            written.append(self._close_day(open_day, auto=False, cash_count=cash_count))
-            written.append(self.event("CLOSURE_DONE", operator=operator,
-                                      details={"level": "DAY", "seq": written[-1].seq}))
-        return written
+        """The Z of the open business day (after any overdue closures)."""
+        return closures.close_day(self, cash_count=cash_count, operator=operator)
 
     def close_due(self) -> list[JournalRecord]:
         """DAY, MONTH and YEAR closures that the current time makes due."""
-        today = self._journal.settings.business_date(self.now())
-        written = []
-        open_day = self._open_day()
-        if open_day is not None and open_day < today:
-            written.append(self._close_day(open_day, auto=True))
-        written.extend(self._close_periods(today))
-        if written:
-            written.append(self.event(
-                "CLOSURE_DONE", label="clôture automatique",
-                details={"seqs": [record.seq for record in written]},
-            ))
-        return written
+        return closures.close_due(self)
 
     def last_record(self) -> JournalRecord | None:
         row = self.connection.execute(
@@ -626,7 +582,7 @@ class JournalTransaction:
             raise InvalidRecord("une vente ne cite pas de ticket d'origine")
         self.close_due()
         day = self._journal.settings.business_date(self.now())
-        last_day = self._last_closure("DAY")
+        last_day = closures.last_closure(self, "DAY")
         if last_day is not None and day.isoformat() <= last_day.payload["period"]["to"]:
             raise BackdatedTicket(
                 f"la journée du {day.isoformat()} est déjà clôturée : aucune vente ne peut"
@@ -634,98 +590,6 @@ class JournalTransaction:
             )
         data["business_date"] = day.isoformat()
         return data, training
-
-    # -- closures -------------------------------------------------------------------------
-    def _last_closure(self, level: str) -> JournalRecord | None:
-        row = self.connection.execute(
-            "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
-            " AND json_extract(payload, '$.level') = ? ORDER BY seq DESC LIMIT 1", (level,),
-        ).fetchone()
-        return JournalRecord.from_row(row) if row else None
-
-    def _open_day(self) -> date | None:
-        """Business date of the first ticket after the last DAY closure, if any."""
-        last = self._last_closure("DAY")
-        row = self.connection.execute(  # "+rtype": walk the seq range, not the type index
-            "SELECT payload FROM journal WHERE seq > ? AND +rtype = 'TICKET' ORDER BY seq"
-            " LIMIT 1", (last.seq if last else 0,),
-        ).fetchone()
-        return date.fromisoformat(json.loads(row[0])["business_date"]) if row else None
-
-    def _close_day(self, day: date, *, auto: bool,
-                   cash_count: Mapping[str, int] | None = None) -> JournalRecord:
-        settings = self._journal.settings
-        previous = self._last_closure("DAY")
-        after = previous.seq if previous else 0
-        totals = chain.Totals()
-        rows = self.connection.execute(
-            "SELECT rtype, training, type_seq, payload, hash FROM journal"
-            " WHERE seq > ? AND rtype IN ('TICKET', 'DUPLICATE') ORDER BY seq", (after,),
-        )
-        for rtype, training, type_seq, payload, hash_ in rows:
-            if rtype == "TICKET":
-                totals.add_ticket(json.loads(payload), bool(training), type_seq,
-                                  bytes(hash_).hex())
-            else:
-                totals.add_duplicate()
-        payload = self._closure_payload(totals, "DAY", day, day, fy=settings.fiscal_year(day),
-                                        previous=previous, auto=auto)
-        last_seq = self.last_record().seq  # type: ignore[union-attr]
-        payload["covers"] = {"first_seq": after + 1, "last_seq": last_seq}
-        if cash_count:
-            payload["cash_count"] = dict(cash_count)
-        return self._write("CLOSURE", payload, False)
-
-    def _close_periods(self, today: date) -> list[JournalRecord]:
-        settings = self._journal.settings
-        written = []
-        for level, child_level in (("MONTH", "DAY"), ("YEAR", "MONTH")):
-            while True:
-                previous = self._last_closure(level)
-                after = previous.seq if previous else 0
-                first_row = self.connection.execute(
-                    "SELECT json_extract(payload, '$.period.from') FROM journal"
-                    " WHERE rtype = 'CLOSURE' AND json_extract(payload, '$.level') = ?"
-                    " AND seq > ? ORDER BY seq LIMIT 1", (child_level, after),
-                ).fetchone()
-                if first_row is None:
-                    break
-                first = date.fromisoformat(first_row[0])
-                if level == "MONTH":
-                    start, end = chain.month_bounds(first)
-                else:
-                    start, end = chain.fiscal_year_bounds(
-                        settings.fiscal_year(first), settings.fiscal_year_start_month
-                    )
-                if today <= end:
-                    break
-                totals = chain.Totals()
-                for child in self._closures_after(after, child_level):
-                    if child.payload["period"]["to"] <= end.isoformat():
-                        totals.add_closure(child.payload, child.hash)
-                payload = self._closure_payload(totals, level, start, end,
-                                                fy=settings.fiscal_year(start),
-                                                previous=previous, auto=True)
-                written.append(self._write("CLOSURE", payload, False))
-        return written
-
-    def _closures_after(self, seq: int, level: str) -> list[JournalRecord]:
-        rows = self.connection.execute(
-            "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
-            " AND json_extract(payload, '$.level') = ? AND seq > ? ORDER BY seq", (level, seq),
-        )
-        return [JournalRecord.from_row(row) for row in rows]
-
-    def _closure_payload(self, totals: chain.Totals, level: str, start: date, end: date, *,
-                         fy: int, previous: JournalRecord | None, auto: bool
-                         ) -> dict[str, Any]:
-        payload = chain.closure_figures(
-            totals, level=level, no=(previous.payload["no"] + 1) if previous else 1,
-            period_from=start, period_to=end, fy=fy,
-            previous=(previous.payload, previous.hash) if previous else None,
-        )
-        payload["auto"] = auto
-        return payload
 
     # -- the write itself -----------------------------------------------------------------
     def _write(self, rtype: str, payload: dict[str, Any], training: bool) -> JournalRecord:
