@@ -183,7 +183,7 @@ class Till:
         self._records = Recorder(parts.journal, self._code, parts.zone)
         self._printing = Printing(parts.printer, self._notify)
         self._cash = CashDesk(self._records, self._printing, parts.clock, parts.zone)
-        self._sync = SyncBoard(parts.outbox, parts.sync)
+        self._sync = SyncBoard(parts.outbox, parts.sync, self._notify)
         self._training = False
         self._seller: Party | None = None
         self._lot = ParkingLot()

@@ -18,10 +18,14 @@ StatusListener = Callable[[StatusView], None]
 
 
 class SyncBoard:
-    def __init__(self, outbox: Outbox, worker: SyncWorker | None) -> None:
+    def __init__(
+        self, outbox: Outbox, worker: SyncWorker | None, on_change: Callable[[], None]
+    ) -> None:
         self._outbox = outbox
         self.worker = worker
         self._listeners: list[StatusListener] = []
+        if worker is not None:  # the badge follows the worker, not only the cashier's actions
+            worker.on_state(lambda _state: on_change())
 
     def status(self) -> SyncStatus:
         state = self.worker.state if self.worker is not None else None

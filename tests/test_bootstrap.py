@@ -85,12 +85,15 @@ def test_background_worker_delivers_and_only_one_runs(tmp_path, sandbox):
     try:
         assert till._p.sync._thread is not None
         assert second._p.sync._thread is None  # the lock file is taken: no second worker
+        seen = []
+        till.add_listener(seen.append)  # called from the worker's thread too
         till.open_session(2000)
         deadline = time.monotonic() + 20
         while till.sync_status().pending and time.monotonic() < deadline:
             time.sleep(0.05)
         assert till.sync_status().pending == 0
         assert till.sync_status().last_success_at
+        assert any(s.sync.pending == 0 and s.sync.last_success_at for s in seen)
     finally:
         second.close()
         till.close()

@@ -161,6 +161,10 @@ class SyncWorker:
     def state(self) -> SyncState:
         return self._state
 
+    def on_state(self, callback: Callable[[SyncState], None]) -> None:
+        """Call `callback` after every change of state (on the worker's thread)."""
+        self._on_state = callback
+
     def _publish(self, **changes: Any) -> None:
         counts = {"pending": self._queue.pending_count(), "failed": self._queue.failed_count()}
         new = replace(self._state, **counts, **changes)
