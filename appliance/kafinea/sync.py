@@ -151,6 +151,7 @@ class SyncWorker:
         self._cap = backoff_cap
         self._idle_poll_s = idle_poll_s
         self._state = SyncState()
+        self._pass_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -183,7 +184,12 @@ class SyncWorker:
         """Deliver rows from the head until the queue is empty or a transient error stops it.
 
         `ignore_backoff` (manual "sync now", `appliance sync --once`) tries the head at once.
+        Passes never overlap: a manual pass waits for the background one (same process).
         """
+        with self._pass_lock:
+            return self._run_once(ignore_backoff)
+
+    def _run_once(self, ignore_backoff: bool) -> PassResult:
         delivered = failed = 0
         ctx = self._context()
         if ctx is None:
@@ -322,15 +328,22 @@ class SyncWorker:
         while not self._stop.is_set():
             manual = self._wake.is_set()
             self._wake.clear()
+            pause = self._idle_poll_s
             try:
                 self.run_once(ignore_backoff=manual)
+                pause = self._sleep_time()
             except Exception as error:  # the worker's top loop: log, record, carry on
                 log.exception("sync pass crashed")
-                self._publish(last_error=f"erreur interne de synchronisation : {error}")
-            self._wake.wait(self._sleep_time())
+                self._state = replace(
+                    self._state, last_error=f"erreur interne de synchronisation : {error}"
+                )  # not through _publish: the queue itself may be what failed
+                if self._on_state is not None:
+                    self._on_state(self._state)
+            self._wake.wait(pause)
 
     def _sleep_time(self) -> float:
-        head = self._queue.head()
+        with self._pass_lock:  # the queue's connection is used by one pass at a time
+            head = self._queue.head()
         if head is None:
             return self._idle_poll_s
         return max(0.05, min(self._idle_poll_s, head.next_attempt_at - self._clock()))

@@ -64,7 +64,9 @@ def shop(sandbox):
 
 @pytest.fixture
 def db(tmp_path):
-    conn = sqlite3.connect(tmp_path / "journal.sqlite", isolation_level=None)
+    conn = sqlite3.connect(
+        tmp_path / "journal.sqlite", isolation_level=None, check_same_thread=False
+    )
     ensure_schema(conn)
     yield conn
     conn.close()
@@ -270,3 +272,19 @@ def test_backoff_grows_is_capped_and_jittered():
     assert 4 <= delays[3] <= 8
     assert all(d <= 60 for d in delays) and delays[-1] >= 30
     assert len({round(d, 6) for d in delays}) == len(delays)
+
+
+def test_a_manual_pass_never_overlaps_the_background_one(shop, db, sandbox):
+    for n in range(1, 7):
+        queue(db, f"C1-T{n:06d}", sale(shop, n), n)
+    sandbox.set_faults(latency_ms=20)
+    w = worker(shop, db, idle_poll_s=0.05)
+    w.start()
+    try:
+        results = [w.run_once(ignore_backoff=True) for _ in range(3)]
+    finally:
+        w.stop()
+    assert Outbox(db).pending_count() == 0
+    assert sum(r.delivered for r in results) <= 6
+    for n in range(1, 7):
+        assert len(invoices(shop, f"C1-T{n:06d}")) == 1
