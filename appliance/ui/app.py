@@ -40,16 +40,7 @@ log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 2.0
 KV_DIR = Path(__file__).with_name("kv")
-KV_FILES = (
-    "widgets.kv",
-    "root.kv",
-    "sale.kv",
-    "payment.kv",
-    "session.kv",
-    "login.kv",
-    "manager.kv",
-    "wizard.kv",
-)
+KV_FILES = ("widgets.kv", "root.kv")  # the screens' own files load with the screens
 
 
 @dataclass(frozen=True)
@@ -127,10 +118,19 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / name))
         root = KioskRoot()
         self.manager: ScreenStack = root.ids.manager
-        for name, screen_class in screens.SCREENS.items():
-            self.manager.add_factory(name, screen_class)
+        for name, (screen_class, kv_file) in screens.SCREENS.items():
+            self.manager.add_factory(name, self._factory(screen_class, kv_file))
         Window.bind(on_key_down=self._on_key_down)
         return root
+
+    def _factory(self, screen_class: type, kv_file: str) -> Callable[[], Any]:
+        def build() -> Any:
+            path = str(KV_DIR / kv_file)
+            if path not in Builder.files:
+                Builder.load_file(path)
+            return screen_class()
+
+        return build
 
     def on_start(self) -> None:
         if self.plan.start_inputs is not None:
