@@ -184,6 +184,7 @@ class Till:
         self._printing = Printing(parts.printer, self._notify)
         self._cash = CashDesk(self._records, self._printing, parts.clock, parts.zone)
         self._sync = SyncBoard(parts.outbox, parts.sync, self._notify)
+        self._sync.on_reachability = self._journal_reachability
         self._training = False
         self._seller: Party | None = None
         self._lot = ParkingLot()
@@ -410,6 +411,11 @@ class Till:
             self._abandon(self._ticket)
             self._tenders = []
             return self._change(self._new_ticket())
+
+    def _journal_reachability(self, reachable: bool) -> None:
+        """ERP_ONLINE / ERP_OFFLINE in the technical event log (NF525 JET codes 120 / 70)."""
+        with self._lock:
+            self._p.journal.event("ERP_ONLINE" if reachable else "ERP_OFFLINE")
 
     def _abandon(self, ticket: Ticket) -> None:
         """Nothing scanned vanishes silently: an abandoned cart is journaled with its lines."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from appliance.kafinea.mapping import for_retry
-from appliance.kafinea.sync import SyncWorker
+from appliance.kafinea.sync import SyncState, SyncWorker
 from appliance.ledger.outbox import Outbox
 from appliance.till_views import StatusView, SyncErrorView, SyncStatus
 
@@ -24,8 +24,18 @@ class SyncBoard:
         self._outbox = outbox
         self.worker = worker
         self._listeners: list[StatusListener] = []
+        self._reachable: bool | None = None
+        self._on_change = on_change
+        self.on_reachability: Callable[[bool], None] | None = None
         if worker is not None:  # the badge follows the worker, not only the cashier's actions
-            worker.on_state(lambda _state: on_change())
+            worker.on_state(self._worker_changed)
+
+    def _worker_changed(self, state: SyncState) -> None:
+        if state.reachable is not None and state.reachable != self._reachable:
+            if self._reachable is not None and self.on_reachability is not None:
+                self.on_reachability(state.reachable)  # transitions only, as events
+            self._reachable = state.reachable
+        self._on_change()
 
     def status(self) -> SyncStatus:
         state = self.worker.state if self.worker is not None else None

@@ -91,6 +91,14 @@ def test_faults_and_an_outage_lose_nothing_and_double_nothing(tmp_path):
         status = till.sync_status()
         assert (status.failed, status.last_error, status.reachable) == (0, "", True)
         check_exactly_once(till, handle, sales)
+        codes = [
+            row[0]
+            for row in till._p.journal.connection.execute(
+                "SELECT json_extract(payload, '$.code') FROM journal WHERE rtype = 'EVENT'"
+                " AND json_extract(payload, '$.code') LIKE 'ERP_%' ORDER BY seq"
+            )
+        ]
+        assert codes[:2] == ["ERP_OFFLINE", "ERP_ONLINE"]
     finally:
         till.close()
         server.stop()
