@@ -170,6 +170,20 @@ def test_return_by_scanning_the_receipt_code(kiosk, parts):
     kiosk.tap(payment.ids.next_button)
 
 
+def test_abandoning_a_ticket_needs_a_confirmation(kiosk):
+    sale = kiosk.screen()
+    kiosk.app.scan(barcodes(kiosk.app.till, 1)[0])
+    assert not sale.ticket.is_empty
+    open_menu_item(kiosk, "Abandonner le ticket en cours")
+    kiosk.screenshot("07b-abandon-confirm")
+    kiosk.tap(kiosk.button("Annuler"))  # changed one's mind: nothing lost
+    assert not sale.ticket.is_empty
+    open_menu_item(kiosk, "Abandonner le ticket en cours")
+    kiosk.tap(kiosk.button("Abandonner"))
+    assert kiosk.screen() is sale
+    assert sale.ticket.is_empty
+
+
 def sell_one(kiosk, code):
     """Scan, pay the exact amount in cash, validate with the receipt; returns the result."""
     kiosk.app.scan(code)

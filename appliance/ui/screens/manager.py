@@ -16,7 +16,7 @@ from appliance import __version__
 from appliance.till import StatusView, TillError
 from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
-from appliance.ui.dialogs import ask_pin, choose
+from appliance.ui.dialogs import ask_pin, choose, confirm
 from appliance.ui.i18n import tr
 
 
@@ -181,6 +181,7 @@ class ManagerScreen(Screen):
 def open_menu(app) -> None:
     """The cashier's menu: everyday operations, and the PIN-protected manager screen."""
     options = [
+        ("abandon", tr._("Abandonner le ticket en cours")),
         ("tickets", tr._("Retour, annulation, duplicata")),
         ("cash_in", tr._("Entrée d'espèces")),
         ("cash_out", tr._("Sortie d'espèces")),
@@ -194,7 +195,14 @@ def open_menu(app) -> None:
 
 
 def _menu_choice(app, choice: str) -> None:
-    if choice in ("cash_in", "cash_out"):
+    if choice == "abandon":
+        confirm(
+            tr._("Abandonner le ticket"),
+            tr._("Le ticket en cours est effacé (il reste noté au journal)."),
+            lambda: _abandon(app),
+            tr._("Abandonner"),
+        )
+    elif choice in ("cash_in", "cash_out"):
         app.show("cash", direction=choice[5:])
     elif choice == "x_report":
         run_in_background(
@@ -207,6 +215,16 @@ def _menu_choice(app, choice: str) -> None:
         ask_pin(tr._("Code gérant"), lambda pin: _manager(app, pin))
     else:
         app.show(choice)
+
+
+def _abandon(app) -> None:
+    try:
+        app.till.clear_ticket()
+    except TillError as error:
+        app.error(error)
+        return
+    app.show("sale")
+    app.message(tr._("Ticket abandonné"))
 
 
 def _manager(app, pin: str) -> None:
