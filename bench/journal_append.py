@@ -30,14 +30,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=3, help="lines per ticket (default 3)")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="data directory (default: a temporary one on /tmp's disk)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="data directory (default: a temporary one on /tmp's disk)",
+    )
     args = parser.parse_args()
     base = args.dir or Path(tempfile.mkdtemp(prefix="journal-append-"))
     now = [datetime(2026, 3, 2, 8, 0, tzinfo=UTC)]
-    journal = Journal.initialise(base / "data", register="FR-12345678900011-C01",
-                                 shop={"trade_name": "Bench"}, software="bench",
-                                 clock=lambda: now[0])
+    journal = Journal.initialise(
+        base / "data",
+        register="FR-12345678900011-C01",
+        shop={"trade_name": "Bench"},
+        software="bench",
+        clock=lambda: now[0],
+    )
     journal.connection.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, state TEXT)")
     journal.start()
     payload = typical_ticket(now[0], args.lines)
@@ -62,17 +70,26 @@ def main() -> None:
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
-    print(f"tickets appended      : {args.tickets} (each: 1 transaction, fsync, head file);"
-          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"append latency ms     : p50 {p50:.2f}  p99 {p99:.2f}  max {latencies[-1]:.2f}"
-          f"  (target p99 < 20); CPU {cpu_ms:.2f} ms each, the rest is"
-          " waiting for the disk (2 fsyncs)")
-    print(f"canonical payload     : {len(record.payload_text)} bytes ({len(payload['lines'])}"
-          " lines, 2 VAT rates, split payment); other sizes: " + ", ".join(
-              f"{n} lines {len(canonical_bytes(typical_ticket(now[0], n)))} B"
-              for n in (1, 5, 10)))
-    print(f"database growth       : {grown / args.tickets:.0f} bytes per ticket incl. outbox row"
-          " and indexes (target < 2048)")
+    print(
+        f"tickets appended      : {args.tickets} (each: 1 transaction, fsync, head file);"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"append latency ms     : p50 {p50:.2f}  p99 {p99:.2f}  max {latencies[-1]:.2f}"
+        f"  (target p99 < 20); CPU {cpu_ms:.2f} ms each, the rest is"
+        " waiting for the disk (2 fsyncs)"
+    )
+    print(
+        f"canonical payload     : {len(record.payload_text)} bytes ({len(payload['lines'])}"
+        " lines, 2 VAT rates, split payment); other sizes: "
+        + ", ".join(
+            f"{n} lines {len(canonical_bytes(typical_ticket(now[0], n)))} B" for n in (1, 5, 10)
+        )
+    )
+    print(
+        f"database growth       : {grown / args.tickets:.0f} bytes per ticket incl. outbox row"
+        " and indexes (target < 2048)"
+    )
     journal.stop()
     journal.close()
 

@@ -27,6 +27,10 @@ def typical_ticket(now: datetime, lines: int = 3) -> dict[str, Any]:
     ticket = ticket.discount_line(lines, Discount.percent(1000, "fin de série"))
     total = ticket.totals().total_ttc
     card = total // 2
-    sale = validate(ticket, [Tender("CARD", card), Tender("CASH", total - card + 100)], now,
-                    CashRounding.FIVE_CENTS)
+    sale = validate(
+        ticket,
+        [Tender("CARD", card), Tender("CASH", total - card + 100)],
+        now,
+        CashRounding.FIVE_CENTS,
+    )
     return ticket_payload(sale)

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appliance.pos.errors import UnknownVatRate
@@ -36,23 +36,27 @@ def test_unknown_rate_is_refused_with_the_known_rates_listed():
     assert DEFAULT_VAT_TABLE.get(550).percent_text == "5,5 %"
 
 
+@settings(deadline=None)  # behaviour, not speed: the machine may be busy
 @given(amounts, rates)
 def test_ht_plus_vat_is_ttc_to_the_cent(amount, rate):
     for figures in (vat_from_ttc(amount, rate), vat_from_ht(amount, rate)):
         assert figures.ht + figures.vat == figures.ttc
 
 
+@settings(deadline=None)  # behaviour, not speed: the machine may be busy
 @given(amounts, rates)
 def test_entered_amount_never_drifts(amount, rate):
     assert vat_from_ttc(amount, rate).ttc == amount
     assert vat_from_ht(amount, rate).ht == amount
 
 
+@settings(deadline=None)  # behaviour, not speed: the machine may be busy
 @given(amounts, rates)
 def test_rounding_is_symmetric_so_a_void_nets_to_zero(amount, rate):
     assert vat_from_ttc(-amount, rate).vat == -vat_from_ttc(amount, rate).vat
 
 
+@settings(deadline=None)  # behaviour, not speed: the machine may be busy
 @given(st.lists(st.tuples(rates, amounts), max_size=30), st.sampled_from(list(PriceMode)))
 def test_per_rate_totals_add_up_to_the_ticket(pairs, mode):
     rows = breakdown(pairs, mode)
@@ -65,6 +69,7 @@ def test_per_rate_totals_add_up_to_the_ticket(pairs, mode):
     assert all(row.ht + row.vat == row.ttc for row in rows)
 
 
+@settings(deadline=None)  # behaviour, not speed: the machine may be busy
 @given(
     st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=20),
     st.data(),
