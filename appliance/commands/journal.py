@@ -83,17 +83,24 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _progress(records: int) -> None:
+    """Long verifications (millions of records) say how far they are, on stderr."""
+    print(f"… {records:,} enregistrements vérifiés".replace(",", " "), file=sys.stderr,
+          flush=True)
+
+
 def _verify(args: argparse.Namespace) -> int:
     try:
         if args.archive is not None:
             if not args.archive.exists():
                 return _fail(f"archive introuvable : {args.archive}")
-            report = verify_archive(args.archive, workers=args.workers)
+            report = verify_archive(args.archive, workers=args.workers, progress=_progress)
         else:
             data = _data_dir(args)
             if not (data / DB_NAME).exists():
                 return _fail(f"aucun journal dans {data}")
-            report = verify_database(data / DB_NAME, data / HEAD_NAME, workers=args.workers)
+            report = verify_database(data / DB_NAME, data / HEAD_NAME, workers=args.workers,
+                                     progress=_progress)
     except _UsageError as error:
         return _fail(str(error))
     except (OSError, LedgerError) as error:

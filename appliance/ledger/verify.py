@@ -367,16 +367,23 @@ class Verifier:
             self.executor = None
 
 
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 100_000
+
+
 def run(rows: Callable[[], Iterable[Row]], *, workers: int = 1,
         tail: Callable[[Verifier], None] | None = None,
-        watch: Iterable[int] = ()) -> Report:
-    """Verify the rows `rows()` yields (called twice when references need a second pass)."""
+        watch: Iterable[int] = (), progress: Progress | None = None) -> Report:
+    """Verify the rows `rows()` yields (called twice when references need a second pass);
+    `progress(records_done)` is called every `PROGRESS_EVERY` records."""
     verifier = Verifier(workers)
     verifier.watch = set(watch)
     try:
         try:
             for row in rows():
                 verifier.feed(row)
+                if progress is not None and row[0] % PROGRESS_EVERY == 0:
+                    progress(row[0])
         except Broken as broken:
             verifier.batch = [item for item in verifier.batch if item[0] < broken.seq]
             verifier._flush()
@@ -429,7 +436,8 @@ def database_rows(path: Path) -> Callable[[], Iterator[Row]]:
     return rows
 
 
-def verify_database(path: Path, head_path: Path | None = None, *, workers: int = 1) -> Report:
+def verify_database(path: Path, head_path: Path | None = None, *, workers: int = 1,
+                    progress: Progress | None = None) -> Report:
     """Verify a journal database; `head_path` (the head file) detects a removed tail."""
     if not path.exists():
         raise OSError(f"base introuvable : {path}")
@@ -450,7 +458,7 @@ def verify_database(path: Path, head_path: Path | None = None, *, workers: int =
             raise Broken(head["seq"], "signature du fichier de tête invalide")
 
     return run(database_rows(path), workers=workers, tail=tail,
-               watch=[head["seq"]] if head else [])
+               watch=[head["seq"]] if head else [], progress=progress)
 
 
 def _signature_ok(public_der: bytes, hash_hex: str, sig: bytes) -> bool:
@@ -464,7 +472,7 @@ def _archive_files(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def verify_archive(path: Path, *, workers: int = 1) -> Report:
+def verify_archive(path: Path, *, workers: int = 1, progress: Progress | None = None) -> Report:
     """Verify an exported archive (ZIP or extracted directory): files, manifest, journal."""
     try:
         files = _archive_files(path)
@@ -501,9 +509,14 @@ def verify_archive(path: Path, *, workers: int = 1) -> Report:
             raise Broken(1, "clé publique du manifeste différente de celle du journal")
 
     try:
-        return run(rows, workers=workers, tail=tail)
+        return run(rows, workers=workers, tail=tail, progress=progress)
     except (ValueError, KeyError, TypeError) as error:
         return Report(False, 0, failure=f"journal.jsonl illisible : {error!r}")
+
+
+def _progress(records: int) -> None:
+    print(f"… {records:,} enregistrements vérifiés".replace(",", " "), file=sys.stderr,
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -517,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     if not path.exists():
         print(f"introuvable : {path}", file=sys.stderr)
         return 2
-    report = verify_archive(path, workers=args.workers)
+    report = verify_archive(path, workers=args.workers, progress=_progress)
     print(report.to_json() if args.json else report.sentence())
     return 0 if report.ok else 1
 

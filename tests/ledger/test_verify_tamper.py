@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from appliance.ledger import chain
+from appliance.ledger import chain, verify
 from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, write_head
 from appliance.ledger.verify import verify_database
 
@@ -155,3 +155,10 @@ def test_parallel_signature_check_reports_the_first_bad_record(tmp_path):
     assert verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME,
                            workers=2).failure_seq == 4100
     assert json.loads((tmp_path / HEAD_NAME).read_text())["seq"] == 4801
+
+
+def test_progress_is_reported_while_verifying(data, monkeypatch):
+    monkeypatch.setattr(verify, "PROGRESS_EVERY", 5)
+    seen = []
+    assert verify.verify_database(data / DB_NAME, data / HEAD_NAME, progress=seen.append).ok
+    assert seen[:2] == [5, 10]
