@@ -85,7 +85,6 @@ class KioskApp(App):
     printer_text = StringProperty("")
     printer_ok = BooleanProperty(True)
     pending = NumericProperty(0)
-    typing = BooleanProperty(False)  # a text field has the keyboard focus (see KTextInput)
 
     def __init__(
         self,
@@ -284,13 +283,11 @@ class KioskApp(App):
     def _on_key_down(self, _window, key: int, _scancode, codepoint: str | None, modifiers):
         """A keyboard-wedge scanner (or the demo's desktop keyboard): digits then Enter.
 
-        Ignored while a text field has the focus, so typing in it is not taken for a scan.
-        Returning True for Escape keeps Kivy from closing the kiosk.
+        The kiosk has no text field (every screen types with its own keyboard), so the
+        physical keys are always a scan. Returning True for Escape keeps Kivy from closing.
         """
         if key == 27:
             return True
-        if self.typing:
-            return False
         if key in (13, 271):
             code, self._wedge = "".join(self._wedge), []
             if code:

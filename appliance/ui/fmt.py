@@ -1,4 +1,4 @@
-"""Amounts, quantities and rates as the screen writes them ("1 234,50 €", "0,250", "20 %").
+"""Amounts and quantities as the screen writes them ("1 234,50 €", "0,25"), and back.
 
 The UI may import only the Till (DESIGN.md section 3), so the screen's spelling lives here;
 it follows `appliance.pos.money.format_amount` exactly (tests compare the two) and parses
@@ -25,11 +25,6 @@ def quantity(milli: int) -> str:
     if not fraction:
         return f"{sign}{units}"
     return f"{sign}{units}," + f"{fraction:03d}".rstrip("0")
-
-
-def percent(basis_points: int) -> str:
-    units, fraction = divmod(basis_points, 100)
-    return f"{units} %" if not fraction else f"{units},{fraction:02d}".rstrip("0") + " %"
 
 
 def _scaled(text: str, decimals: int) -> int:

@@ -4,7 +4,6 @@ the message bar. Their look is in `kv/widgets.kv`; here only behaviour.
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -17,9 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
-from kivy.uix.textinput import TextInput
 
 KEYPAD_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", ",")
 
@@ -38,10 +35,6 @@ class Panel(BoxLayout):
     """A white rounded card that groups a column of the screen."""
 
     bg = ColorProperty((1, 1, 1, 1))
-
-
-class KLabel(Label):
-    """A label that wraps inside its width (text_size follows size)."""
 
 
 class Keypad(GridLayout):
@@ -223,12 +216,3 @@ class Dialog(ModalView):
         """Gone at once: a fading dialog would still swallow the cashier's next tap."""
         kwargs.setdefault("animation", False)
         super().dismiss(*args, **kwargs)
-
-
-class KTextInput(TextInput):
-    """A text field that tells the app when it has the focus (the keyboard wedge then pauses)."""
-
-    def on_focus(self, _instance, focused: bool) -> None:
-        app = App.get_running_app()
-        if app is not None and hasattr(app, "typing"):
-            app.typing = focused

@@ -26,15 +26,13 @@ def test_keypad_refuses_what_is_not_an_amount(text):
         fmt.cents_from_keypad(text)
 
 
-def test_quantities_and_rates():
+def test_quantities_and_discount_rates():
     assert fmt.milli_from_keypad("1,5") == 1500
     assert fmt.milli_from_keypad("0,250") == 250
     assert fmt.quantity(1000) == "1"
     assert fmt.quantity(1500) == "1,5"
     assert fmt.quantity(250) == "0,25"
     assert fmt.basis_points_from_keypad("12,5") == 1250
-    assert fmt.percent(2000) == "20 %"
-    assert fmt.percent(550) == "5,5 %"
 
 
 def test_instants_in_local_time():
