@@ -69,6 +69,12 @@ class _Handler(socketserver.StreamRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        self.server.untrack(self.connection)
+        with suppress(OSError):  # the client may have gone, or stop() shut the socket
+            super().finish()
 
     def handle(self) -> None:
         try:
@@ -147,9 +153,47 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):
+    """Threaded server that can drop its open keep-alive connections when it stops.
+
+    `shutdown()` only ends the accept loop: a handler thread keeps its client's connection
+    and would go on answering (HTTP 500 from a closed store) to a client reusing it. A real
+    Kafinea outage drops TCP connections; `close_connections()` does the same, so the client
+    sees a connection error and reconnects once the sandbox is back.
+    """
+
     daemon_threads = True
     allow_reuse_address = True
     app: SandboxApp
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self._live: dict[socket.socket, threading.Thread] = {}
+        self._live_lock = threading.Lock()
+        self._closing = False
+
+    def track(self, connection: socket.socket) -> None:
+        with self._live_lock:
+            self._live[connection] = threading.current_thread()
+            closing = self._closing
+        if closing:  # accepted just as stop() ran: drop it like the others
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._live_lock:
+            self._live.pop(connection, None)
+
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Shut every open connection down and wait for its handler thread to end."""
+        with self._live_lock:
+            self._closing = True
+            live = list(self._live.items())
+        for connection, _ in live:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        for _, thread in live:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
 
 
 class _TCPServer6(_TCPServer):
@@ -227,8 +271,10 @@ class SandboxServer:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop accepting, drop open connections (as an outage would), then close the store."""
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.httpd.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.store.close()
