@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from appliance import __version__
 from appliance.catalog_refresh import Refreshed, refresh, targets_from_json
 from appliance.config import Config
-from appliance.devices.drawer import DrawerSettings
+from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
 from appliance.devices.printer import Printer, open_printer
 from appliance.devices.profiles import DEFAULT_PROFILE
 from appliance.kafinea.client import KafineaClient
@@ -75,15 +75,24 @@ def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Jou
     return journal
 
 
-def open_configured_printer(config: Config) -> Printer:
+def drawer_settings(config: Config) -> DrawerSettings:
     drawer = config.drawer
+    return DrawerSettings(drawer.pin, drawer.pulse_on_ms, drawer.pulse_off_ms)
+
+
+def open_configured_printer(config: Config) -> Printer:
     return open_printer(
         str(config.printer.connection),
         profile=config.printer.profile or DEFAULT_PROFILE,
         columns=config.printer.columns,
         code_page=config.printer.codepage,
-        drawer=DrawerSettings(drawer.pin, drawer.pulse_on_ms, drawer.pulse_off_ms),
+        drawer=drawer_settings(config),
     )
+
+
+def open_configured_drawer(config: Config, printer: Printer) -> Drawer:
+    """[drawer] connection: through `printer` (the default), its own serial line, or none."""
+    return open_drawer(str(config.drawer.connection), printer, drawer_settings(config))
 
 
 def make_client(config: Config) -> KafineaClient | None:
@@ -154,11 +163,13 @@ def build_till(
         def refresher(progress: ProgressCallback | None) -> Refreshed:
             return refresh(client, catalog, config, progress)
 
+    printer = printer or open_configured_printer(config)
     parts = TillParts(
         journal=journal,
         catalog=catalog,
         outbox=outbox_module.Outbox(journal.connection),
-        printer=printer or open_configured_printer(config),
+        printer=printer,
+        drawer=open_configured_drawer(config, printer),
         config=config,
         zone=ZoneInfo(ZONE),
         sync=sync,

@@ -509,8 +509,11 @@ def _drawer(top: _Table) -> DrawerConfig:
     pin = table.integer("pin", 2, 2, 5)
     if pin not in (2, 5):
         raise table.error("pin", "2 or 5")
+    connection = _connection(table, "connection", Connection("printer"), allow_printer=True)
+    if connection.kind not in ("printer", "serial", "none"):
+        raise table.error("connection", "printer, serial:DEVICE:BAUD or none (for a drawer)")
     result = DrawerConfig(
-        connection=_connection(table, "connection", Connection("printer"), allow_printer=True),
+        connection=connection,
         pin=pin,
         pulse_on_ms=table.integer("pulse_on_ms", 50, 2, 510) or 50,
         pulse_off_ms=table.integer("pulse_off_ms", 500, 2, 510) or 500,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from appliance.config import Config
+from appliance.devices.drawer import Drawer, PrinterDrawer
 from appliance.devices.printer import Printer
 from appliance.kafinea.errors import KafineaError
 from appliance.kafinea.sync import SyncWorker
@@ -165,6 +166,7 @@ class TillParts:
     printer: Printer
     config: Config
     zone: tzinfo
+    drawer: Drawer | None = None  # None: kicked through the printer
     sync: SyncWorker | None = None
     refresh: Callable[[ProgressCallback | None], Refreshed] | None = None
     verify: Callable[[], VerifyResult] | None = None
@@ -181,7 +183,8 @@ class Till:
         self._local = local_register(parts.config) if parts.config.kafinea is None else None
         self._code = register_code(parts.journal.settings.register)
         self._records = Recorder(parts.journal, self._code, parts.zone)
-        self._printing = Printing(parts.printer, self._notify)
+        drawer = parts.drawer or PrinterDrawer(parts.printer)
+        self._printing = Printing(parts.printer, drawer, self._notify)
         self._cash = CashDesk(self._records, self._printing, parts.clock, parts.zone)
         self._sync = SyncBoard(parts.outbox, parts.sync, self._notify)
         self._sync.on_reachability = self._journal_reachability

@@ -1,28 +1,35 @@
-"""The printer as the Till uses it: a failure is reported, never raised, and remembered.
+"""The printer and the drawer as the Till uses them: a failure is reported, never raised.
 
 A validated ticket is already in the journal when its receipt prints (DESIGN.md section 4.5),
 so a printer error must not undo anything: it becomes the result's `print_error`, the status
 shows the printer as offline or out of paper, and the next successful job clears it. The
 Till never queries the printer's status during a sale (that blocks up to a timeout).
+
+Without a printer (`present` False) nothing is printed and a drawer wired to the printer is
+not kicked; the status says so. A drawer on its own serial line is kicked all the same, and
+its failure is reported without marking the printer offline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from appliance.devices.drawer import Drawer, PrinterDrawer
 from appliance.devices.errors import DeviceError, PaperOut
 from appliance.devices.printer import Printer
 from appliance.pos.receipt import Receipt, Report
 from appliance.till_views import PrinterState
 
+NO_PRINTER = "aucune imprimante configurée : les tickets sont enregistrés, pas imprimés"
+
 
 class Printing:
-    def __init__(self, printer: Printer, on_change: Callable[[], None]) -> None:
+    def __init__(self, printer: Printer, drawer: Drawer, on_change: Callable[[], None]) -> None:
         self.printer = printer
+        self.drawer = drawer
         self._on_change = on_change
-        present = getattr(printer, "present", True)
-        self.state = PrinterState.READY if present else PrinterState.NONE
-        self.message = ""
+        self.state = PrinterState.READY if printer.present else PrinterState.NONE
+        self.message = "" if printer.present else NO_PRINTER
 
     def receipt(self, receipt: Receipt) -> str:
         return self._run(lambda: self.printer.print_receipt(receipt))
@@ -31,7 +38,16 @@ class Printing:
         return self._run(lambda: self.printer.print_report(report))
 
     def kick(self) -> str:
-        return self._run(self.printer.kick_drawer)
+        """Open the drawer; "" when it opened or there is none to open, else the error."""
+        if not self.drawer.present:
+            return ""
+        if isinstance(self.drawer, PrinterDrawer):
+            return self._run(self.drawer.kick)  # its failure is the printer's
+        try:
+            self.drawer.kick()
+        except DeviceError as error:
+            return str(error)
+        return ""
 
     def printed(self, error: str) -> bool:
         """Whether paper really came out (False without a printer or after an error)."""

@@ -105,6 +105,7 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[printer]\nconnection = 'lpt1'", r"printer.connection: expected none, tcp:HOST:PORT"),
         ("[printer]\nspeed = 3", r"unknown key printer.speed"),
         ("[drawer]\npin = 3", r"drawer.pin: expected 2 or 5"),
+        ("[drawer]\nconnection = 'tcp:10.0.0.9:9100'", r"drawer.connection: expected printer"),
         ("[kafinea]\nusername = 'a@b.fr'", r"kafinea.url is missing"),
         (
             "[kafinea]\nurl = 'https://x.fr/k'\nregister = 'C1'\naccess_key_file = 'k'",

@@ -41,14 +41,20 @@ class DrawerSettings:
 
 def kick_bytes(settings: DrawerSettings) -> bytes:
     """ESC p m t1 t2 for these settings (pure; what both kinds of drawer send)."""
-    return bytes([
-        0x1B, 0x70, 0 if settings.pin == 2 else 1,
-        settings.pulse_on_ms // 2, settings.pulse_off_ms // 2,
-    ])
+    return bytes(
+        [
+            0x1B,
+            0x70,
+            0 if settings.pin == 2 else 1,
+            settings.pulse_on_ms // 2,
+            settings.pulse_off_ms // 2,
+        ]
+    )
 
 
 class Drawer(Protocol):
     description: str
+    present: bool  # False: nothing to kick (no drawer, or a drawer behind no printer)
 
     def kick(self) -> None: ...
 
@@ -61,6 +67,10 @@ class PrinterDrawer:
     def __init__(self, printer: Printer) -> None:
         self.printer = printer
         self.description = f"tiroir relié à {printer.description}"
+
+    @property
+    def present(self) -> bool:
+        return self.printer.present
 
     def kick(self) -> None:
         self.printer.kick_drawer()
@@ -90,21 +100,22 @@ class SerialDrawer:
         self.settings = settings or DrawerSettings()
         self.timeout_s = timeout_s
         self.description = f"tiroir série {connection.device}"
+        self.present = True
 
     def kick(self) -> None:
         import serial  # noqa: PLC0415 - optional dependency, only for serial drawers
 
         try:
             with serial.Serial(
-                self.connection.device, self.connection.baudrate,
-                timeout=self.timeout_s, write_timeout=self.timeout_s,
+                self.connection.device,
+                self.connection.baudrate,
+                timeout=self.timeout_s,
+                write_timeout=self.timeout_s,
             ) as line:
                 line.write(kick_bytes(self.settings))
                 line.flush()
         except (serial.SerialException, OSError) as error:
-            raise DrawerError(
-                f"ouverture du {self.description} impossible : {error}"
-            ) from error
+            raise DrawerError(f"ouverture du {self.description} impossible : {error}") from error
 
     def is_open(self) -> bool | None:
         return None
@@ -112,6 +123,7 @@ class SerialDrawer:
 
 class NoDrawer:
     description = "aucun tiroir configuré"
+    present = False
 
     def kick(self) -> None:
         raise DrawerError("aucun tiroir-caisse configuré ([drawer] connection)")
