@@ -15,13 +15,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from appliance.config import Config
 from appliance.kafinea.catalog_pull import RemoteProduct, pull_catalog
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.mapping import Targets
+from appliance.kafinea.mapping import Targets, to_cents
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.kafinea.vtql import cond, select
 from appliance.ledger.catalog import (
@@ -42,13 +42,9 @@ from appliance.register_settings import (
 FULL_EVERY = 24
 
 
-def to_cents(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def catalog_product(remote: RemoteProduct) -> CatalogProduct:
     rate = next(iter(remote.taxes.values()), Decimal(0))
-    vat_bp = int((rate * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    vat_bp = to_cents(rate)  # hundredths of a percent: the same rounding as cents
     price_ht = price_ttc = None
     if remote.unit_price is not None:
         price_ht = to_cents(remote.unit_price)

@@ -24,7 +24,7 @@ from appliance.commands.till_cli import (
     open_till,
     run,
 )
-from appliance.pos.money import InvalidQuantityText, parse_quantity
+from appliance.pos.money import InvalidQuantityText, format_amount, parse_quantity
 
 
 class _Ordered(argparse.Action):
@@ -162,9 +162,9 @@ def as_json(validated: Any) -> dict[str, Any]:
 
 def summary(validated: Any) -> str:
     kind = {"sale": "ticket", "return": "retour", "void": "annulation"}[validated.kind.value]
-    text = f"{kind} n° {validated.number} : {validated.total_cents / 100:.2f} €"
+    text = f"{kind} n° {validated.number} : {format_amount(validated.total_cents)}"
     if validated.change_cents:
-        text += f", rendu {validated.change_cents / 100:.2f} €"
+        text += f", rendu {format_amount(validated.change_cents)}"
     if validated.training:
         text += " (mode école)"
     if validated.print_error:

@@ -13,6 +13,7 @@ import argparse
 import json
 
 from appliance.commands.till_cli import add_config_option, amount, method_amount, open_till, run
+from appliance.pos.money import format_amount
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,7 +50,7 @@ def _open(args: argparse.Namespace) -> int:
     cents = amount(args.float_amount)
     with open_till(args) as till:
         session = till.open_session(cents)
-    print(f"session ouverte, fond de caisse {session.float_cents / 100:.2f} €")
+    print(f"session ouverte, fond de caisse {format_amount(session.float_cents)}")
     return 0
 
 
@@ -85,8 +86,10 @@ def _close(args: argparse.Namespace) -> int:
     else:
         print(f"Z n° {z.number} : {z.ticket_count} tickets")
         for m in methods:
+            gap = m["difference_cents"]
             print(
-                f"  {m['method']}: attendu {m['expected_cents'] / 100:.2f} €, compté"
-                f" {m['counted_cents'] / 100:.2f} €, écart {m['difference_cents'] / 100:+.2f} €"
+                f"  {m['method']} : attendu {format_amount(m['expected_cents'])}, compté"
+                f" {format_amount(m['counted_cents'])}, écart {'+' if gap > 0 else ''}"
+                f"{format_amount(gap)}"
             )
     return 0

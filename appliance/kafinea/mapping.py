@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from appliance.pos.money import format_amount
 
 CENT = Decimal("0.01")
 EIGHT = Decimal("0.00000001")
@@ -142,6 +144,11 @@ def closure_ref(register_code: str, number: int) -> str:
 
 def euros(cents: int) -> str:
     return f"{Decimal(cents) / 100:.2f}"
+
+
+def to_cents(amount: Decimal) -> int:
+    """A Kafinea decimal amount in integer cents, half up (how Kafinea rounds its totals)."""
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def decimal_of(value: Any) -> Decimal:
@@ -642,9 +649,10 @@ def _fix_or_finalise(
 
 
 def _mismatch(module: str, record_id: str, server: Any, expected: int) -> str:
+    found = format_amount(to_cents(decimal_of(server)))
     return (
-        f"total de {module} {record_id} dans Kafinea ({decimal_of(server):.2f}) différent du"
-        f" ticket ({euros(expected)}) malgré l'ajustement : à corriger dans Kafinea"
+        f"total de {module} {record_id} dans Kafinea ({found}) différent du ticket"
+        f" ({format_amount(expected)}) malgré l'ajustement : à corriger dans Kafinea"
     )
 
 

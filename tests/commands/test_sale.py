@@ -85,3 +85,15 @@ def test_refusals_are_one_line_and_record_nothing(setup, capsys):
         assert till.sync_status().pending == 1 and till.status().session.ticket_count == 0
     finally:
         till.close()
+
+
+def test_sale_summary_gives_french_amounts(setup, capsys):
+    config, product = setup
+    capsys.readouterr()
+    assert sale(config, "--product", product.id, "--pay", "cash:100") == 0
+    out = capsys.readouterr().out
+    total = product.price_cents
+    change = 10000 - total
+    euros_total = f"{total // 100},{total % 100:02d} €"
+    euros_change = f"{change // 100},{change % 100:02d} €"
+    assert f"ticket n° 1 : {euros_total}, rendu {euros_change}" in out

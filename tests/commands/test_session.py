@@ -17,7 +17,7 @@ def config(tmp_path):
 
 def test_open_then_close_with_counts(config, capsys):
     assert main(["session", "open", "--config", str(config), "--float", "150.00"]) == 0
-    assert "150.00" in capsys.readouterr().out
+    assert "fond de caisse 150,00 €" in capsys.readouterr().out
     assert main(["session", "open", "--config", str(config), "--float", "10"]) == 1
     assert "déjà ouverte" in capsys.readouterr().err
     code = main(
@@ -47,6 +47,15 @@ def test_open_then_close_with_counts(config, capsys):
         assert till.sync_status().pending == 2  # the float and the Z, queued for Kafinea
     finally:
         till.close()
+
+
+def test_z_text_gives_french_amounts(config, capsys):
+    assert main(["session", "open", "--config", str(config), "--float", "1500"]) == 0
+    assert "fond de caisse 1\u202f500,00 €" in capsys.readouterr().out
+    close = ["session", "close", "--config", str(config), "--count", "cash:1499.50"]
+    assert main([*close, "--count", "card:0"]) == 0
+    out = capsys.readouterr().out
+    assert "CASH : attendu 1\u202f500,00 €, compté 1\u202f499,50 €, écart -0,50 €" in out
 
 
 def test_bad_amounts_are_one_line_errors(config, capsys):
