@@ -1,9 +1,11 @@
-"""`appliance doctor`: can this till sell? Configuration, Kafinea login, schema map, register.
+"""`appliance doctor` : cette caisse peut-elle vendre ? Configuration, connexion Kafinea,
+modules et champs trouvés, fiche de la caisse.
 
-Read-only. Exit 0 when the till can sell, 1 when something stops it (each reason printed),
-2 when the configuration itself cannot be read. `--json` prints the same report as one JSON
-object: {"config": …, "kafinea": {"ok", "login", "modules": {role: {"module", "found", …}},
-…}, "printer": …, "can_sell": bool}.
+Lecture seule. Code de sortie 0 quand la caisse peut vendre, 1 quand quelque chose l'en
+empêche (chaque raison est affichée), 2 quand la configuration elle-même est illisible.
+`--json` donne le même rapport en un objet JSON (clés en anglais, stables pour les scripts) :
+{"config": …, "kafinea": {"ok", "login", "modules": {rôle: {"module", "found", …}}, …},
+"printer": …, "can_sell": bool}.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from appliance.kafinea.health import KafineaHealth, check_kafinea
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="check the configuration, the Kafinea connection and the register",
+        help="vérifier la configuration, la connexion à Kafinea et la caisse",
         description=__doc__,
     )
-    parser.add_argument("--config", type=Path, default=None, help="TOML configuration file")
-    parser.add_argument("--json", action="store_true", help="print one JSON report")
+    parser.add_argument("--config", type=Path, default=None, help="fichier de configuration TOML")
+    parser.add_argument("--json", action="store_true", help="rapport en JSON")
     parser.set_defaults(handler=run)
 
 
@@ -46,7 +48,7 @@ def _kafinea(config: Config) -> KafineaHealth:
     settings = config.kafinea
     health = KafineaHealth()
     if settings is None:
-        health.problems.append("no [kafinea] table in the configuration")
+        health.problems.append("pas de table [kafinea] dans la configuration")
         return health
     try:
         key = config.access_key()
@@ -82,45 +84,45 @@ def report(config: Config) -> dict[str, Any]:
 
 def _print_text(data: dict[str, Any]) -> None:
     kafinea = data["kafinea"]
-    print(f"configuration: {data['config']['path']} (ok)")
+    print(f"configuration : {data['config']['path']} (ok)")
     login = kafinea.get("login", {})
     if login.get("ok"):
         print(
-            f"kafinea: logged in to {kafinea.get('url')} as {kafinea.get('username')}"
-            f" (user {login.get('user_id')})"
+            f"kafinea : connecté à {kafinea.get('url')} en tant que {kafinea.get('username')}"
+            f" (utilisateur {login.get('user_id')})"
         )
     for role, entry in kafinea.get("modules", {}).items():
         if entry["found"]:
             print(f"  {role:18} -> {entry['module']} ({entry['source']})")
             missing = [name for name, f in entry["fields"].items() if not f["found"]]
             if missing:
-                print(f"  {'':18}    fields not found: {', '.join(missing)}")
+                print(f"  {'':18}    champs introuvables : {', '.join(missing)}")
             chosen = [
                 f"{name}={f['field']} ({f['source']})"
                 for name, f in entry["fields"].items()
                 if f["found"] and f["source"] != "default"
             ]
             if chosen:
-                print(f"  {'':18}    fields: {', '.join(chosen)}")
+                print(f"  {'':18}    champs : {', '.join(chosen)}")
         else:
-            print(f"  {role:18} -> missing; fallback: {entry['fallback']}")
+            print(f"  {role:18} -> absent ; à la place : {entry['fallback']}")
     register = kafinea.get("register", {})
     if register.get("found"):
         print(
-            f"register: {register.get('name')} (n° {register.get('number')}),"
-            f" sellers: {', '.join(register.get('sellers', [])) or 'none'},"
-            f" payment methods: {', '.join(register.get('payment_methods', [])) or 'none'}"
+            f"caisse : {register.get('name')} (n° {register.get('number')}),"
+            f" vendeurs : {', '.join(register.get('sellers', [])) or 'aucun'},"
+            f" moyens de paiement : {', '.join(register.get('payment_methods', [])) or 'aucun'}"
         )
     printer = data["printer"]
     print(
-        f"printer: {printer['connection']} (register record says:"
-        f" {printer['register_printer_address'] or 'nothing'}); drawer: {printer['drawer']}"
+        f"imprimante : {printer['connection']} (fiche de la caisse :"
+        f" {printer['register_printer_address'] or 'rien'}) ; tiroir : {printer['drawer']}"
     )
     for warning in kafinea.get("warnings", []):
-        print(f"warning: {warning}")
+        print(f"attention : {warning}")
     for problem in kafinea.get("problems", []):
-        print(f"problem: {problem}")
-    print("the till can sell" if data["can_sell"] else "the till cannot sell")
+        print(f"problème : {problem}")
+    print("la caisse peut vendre" if data["can_sell"] else "la caisse ne peut pas vendre")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,18 +27,21 @@ MULTI_SEPARATOR = " |##| "
 
 
 def explain(error: KafineaError) -> str:
-    """One English sentence per failure class (the UI translates its own)."""
+    """One French sentence per failure class, for the technician reading `doctor`."""
     if isinstance(error, BadCredentials):
-        return f"login refused: check the user e-mail and the webservice access key ({error.code})"
+        return (
+            "connexion refusée : vérifiez l'e-mail de l'utilisateur et sa clé d'accès"
+            f" webservice ({error.code})"
+        )
     if isinstance(error, NotSent):
-        return f"Kafinea unreachable: {error}"
+        return f"Kafinea injoignable : {error}"
     if isinstance(error, OutcomeUnknown):
-        return f"Kafinea did not answer in time: {error}"
+        return f"Kafinea n'a pas répondu à temps : {error}"
     if isinstance(error, ProtocolError):
-        return f"the server did not answer like a Kafinea webservice: {error}"
+        return f"le serveur ne répond pas comme un webservice Kafinea : {error}"
     if isinstance(error, AccessDenied):
-        return f"access denied: {error}"
-    return f"Kafinea error: {error}"
+        return f"accès refusé : {error}"
+    return f"erreur Kafinea : {error}"
 
 
 @dataclass
@@ -77,8 +80,9 @@ def _check_user(client: KafineaClient, schema: SchemaMap, health: KafineaHealth)
     health.user = {"id": user_id, "currency_decimals": decimals or None}
     if decimals != "2":
         health.warnings.append(
-            f"the technical user's currency decimals are {decimals or 'unset'}, not 2:"
-            " Kafinea will round invoice amounts (set them in the user's preferences)"
+            f"décimales monétaires de l'utilisateur technique : {decimals or 'non réglées'},"
+            " pas 2 : Kafinea arrondira les montants des factures (à régler dans les"
+            " préférences de l'utilisateur)"
         )
 
 
@@ -103,8 +107,8 @@ def _check_register(
         health.register = {"found": False, "source": "config", "name": wanted}
         if not local_default_account:
             health.problems.append(
-                "no cash register module in Kafinea and no [register] default_account in the"
-                " configuration"
+                "pas de module Caisses enregistreuses dans Kafinea et pas de [register]"
+                " default_account dans la configuration"
             )
         else:
             _check_account(client, schema, health, local_default_account)
@@ -112,7 +116,7 @@ def _check_register(
     record = _find_register(client, schema, wanted)
     if record is None:
         health.register = {"found": False, "source": "kafinea", "name": wanted}
-        health.problems.append(f"register {wanted!r} not found in Kafinea (by name or number)")
+        health.problems.append(f"caisse {wanted!r} introuvable dans Kafinea (par nom ou numéro)")
         return
 
     def value(role: str) -> Any:
@@ -133,7 +137,7 @@ def _check_register(
     if local_default_account:
         _check_account(client, schema, health, local_default_account)
     elif not value("default_account"):
-        health.problems.append(f"register {wanted!r} has no default customer account")
+        health.problems.append(f"la caisse {wanted!r} n'a pas de compte client par défaut")
 
 
 def _check_account(
@@ -143,7 +147,7 @@ def _check_account(
     rows = client.query(select(module).where(cond(schema.field("accounts", "name"), "=", name)))
     health.register["default_account"] = name
     if not rows:
-        health.problems.append(f"default account {name!r} not found in Kafinea")
+        health.problems.append(f"compte par défaut {name!r} introuvable dans Kafinea")
 
 
 def check_kafinea(
@@ -171,7 +175,7 @@ def check_kafinea(
     except SchemaError as exc:
         health.problems.append(str(exc))
     except VtqlError as exc:
-        health.problems.append(f"cannot look the register up: {exc}")
+        health.problems.append(f"recherche de la caisse impossible : {exc}")
     except KafineaError as exc:
         health.problems.append(explain(exc))
     health.ok = not health.problems

@@ -124,7 +124,7 @@ ROLES: dict[str, ModuleRole] = {
         "CreditNotes",
         ("CreditNotes", "CreditNote", "Avoirs"),
         ("Avoirs", "Avoirs clients", "Credit notes", "Credit Notes", "Customer credit notes"),
-        fallback="credit notes written as invoices with status 'Credit Invoice'",
+        fallback="avoirs écrits comme factures au statut 'Credit Invoice'",
         fields={
             "subject": _f("subject", "objet", "subject"),
             "account": _f("account_id", "compte", "account"),
@@ -143,7 +143,7 @@ ROLES: dict[str, ModuleRole] = {
         "Payments",
         ("Payments", "Payment", "Paiements", "CustomerPayments", "Cashflow4You"),
         ("Paiements", "Paiements clients", "Règlements", "Payments", "Customer payments"),
-        fallback="payments recorded on the invoice itself (received)",
+        fallback="paiements inscrits sur la facture elle-même (received)",
         fields={
             "amount": _f("amount", "montant", "amount"),
             "date": _f("payment_date", "date du paiement", "payment date", "date"),
@@ -160,7 +160,7 @@ ROLES: dict[str, ModuleRole] = {
         "CashRegisters",
         ("CashRegisters", "CashRegister", "Caisses"),
         ("Caisses enregistreuses", "Caisse enregistreuse", "Cash Registers", "Cash register"),
-        fallback="register settings from the [register] table of the configuration",
+        fallback="réglages de caisse pris dans la table [register] de la configuration",
         fields={
             "name": _f("cashregister_name", "nom", "name"),
             "number": _f("cashregister_no", "numéro", "number"),
@@ -194,7 +194,7 @@ ROLES: dict[str, ModuleRole] = {
         "CashTransactions",
         ("CashTransactions", "CashTransaction", "CashMovements"),
         ("Mouvements de caisse", "Mouvements de trésorerie", "Cash Transactions", "Cash movements"),
-        fallback="cash movements kept only in the local journal",
+        fallback="mouvements d'espèces gardés dans le seul journal local",
         fields={
             "register": _f("cashregister_id", "caisse", "cash register"),
             "amount": _f("amount", "montant", "amount"),
@@ -246,13 +246,13 @@ class SchemaMap:
     def module(self, role: str) -> str:
         entry = self.modules.get(role)
         if entry is None or entry.module is None or not entry.found:
-            raise SchemaError(f"no Kafinea module for role {role!r}")
+            raise SchemaError(f"aucun module Kafinea pour le rôle {role!r}")
         return entry.module
 
     def field(self, role: str, field_role: str) -> str:
         entry = self.modules[role].fields.get(field_role)
         if entry is None or entry.name is None or not entry.found:
-            raise SchemaError(f"no field for {role}.{field_role}")
+            raise SchemaError(f"aucun champ pour {role}.{field_role}")
         return entry.name
 
     def field_or_none(self, role: str, field_role: str) -> str | None:
@@ -266,13 +266,13 @@ class SchemaMap:
         for role, spec in ROLES.items():
             entry = self.modules[role]
             if spec.required and not entry.found:
-                problems.append(f"module for {role} not found")
+                problems.append(f"module pour {role} introuvable")
                 continue
             if not entry.found:
                 continue
             for name, field_spec in spec.fields.items():
                 if field_spec.required and not entry.fields[name].found:
-                    problems.append(f"field {role}.{name} not found in {entry.module}")
+                    problems.append(f"champ {role}.{name} introuvable dans {entry.module}")
         return problems
 
     def to_json(self) -> dict[str, Any]:

@@ -57,7 +57,8 @@ def test_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     assert "cash_registers     -> CashRegisters (default)" in out
     assert "barcode=cf_853 (label)" in out
-    assert out.strip().endswith("the till can sell")
+    assert "kafinea : connecté à http://127.0.0.1:" in out
+    assert out.strip().endswith("la caisse peut vendre")
 
 
 def test_wrong_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,7 +66,7 @@ def test_wrong_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, data = _doctor(_config(tmp_path, sandbox, key="WrongKey12345678"), capsys)
     assert code == 1
     assert data["kafinea"]["login"]["ok"] is False
-    assert "login refused" in data["kafinea"]["problems"][0]
+    assert "connexion refusée" in data["kafinea"]["problems"][0]
     assert "WrongKey12345678" not in json.dumps(data)
 
 
@@ -81,9 +82,10 @@ def test_unknown_register_and_decimals_warning(
         code, data = _doctor(path, capsys)
     assert code == 1
     assert data["kafinea"]["problems"] == [
-        "register 'Caisse 9' not found in Kafinea (by name or number)"
+        "caisse 'Caisse 9' introuvable dans Kafinea (par nom ou numéro)"
     ]
-    assert "currency decimals are unset" in data["kafinea"]["warnings"][0]
+    assert "décimales monétaires" in data["kafinea"]["warnings"][0]
+    assert "non réglées" in data["kafinea"]["warnings"][0]
 
 
 def test_register_by_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,7 +104,7 @@ def test_plain_vtiger_needs_a_local_default_account(
     with running_sandbox(tmp_path / "sb", hidden_modules=hidden) as sandbox:
         code, data = _doctor(_config(tmp_path, sandbox), capsys)
         assert code == 1
-        assert "no [register] default_account" in data["kafinea"]["problems"][0]
+        assert "pas de [register] default_account" in data["kafinea"]["problems"][0]
         assert data["kafinea"]["modules"]["payments"]["found"] is False
         assert data["kafinea"]["modules"]["payments"]["module"] is None
         extra = '[register]\ndefault_account = "Client comptoir"\n'
@@ -116,7 +118,7 @@ def test_unreachable_kafinea(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         path = _config(tmp_path, sandbox)
     code, data = _doctor(path, capsys)  # the sandbox is gone now
     assert code == 1
-    assert data["kafinea"]["problems"][0].startswith("Kafinea unreachable: cannot connect to")
+    assert data["kafinea"]["problems"][0].startswith("Kafinea injoignable : cannot connect to")
 
 
 def test_bad_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,3 +138,23 @@ def test_key_file_with_open_mode(tmp_path: Path, capsys: pytest.CaptureFixture[s
         code, data = _doctor(path, capsys)
     assert code == 1
     assert "must be readable by its owner only" in data["kafinea"]["problems"][0]
+
+
+def test_technician_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["doctor", "--help"], ["sandbox", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert "check the configuration" not in out and "run a local" not in out
+    main_help = _help(capsys, [])
+    assert "vérifier la configuration, la connexion à Kafinea et la caisse" in main_help
+    assert "lancer un serveur local compatible Kafinea" in main_help
+    assert "fichier de configuration TOML" in _help(capsys, ["doctor"])
+    assert "répertoire d'état" in _help(capsys, ["sandbox"])
+
+
+def _help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps long help lines

@@ -30,7 +30,7 @@ def test_sandbox_process(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("sandbox: http://127.0.0.1:")
+        assert line.startswith("sandbox : http://127.0.0.1:")
         info_path = tmp_path / "sandbox.json"
         info = json.loads(info_path.read_text())
         assert stat.S_IMODE(info_path.stat().st_mode) == 0o600
@@ -61,9 +61,9 @@ def test_restart_keeps_state_and_seed_resets(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--host", "192.0.2.1"], "is not a loopback address"),
+        (["--host", "192.0.2.1"], "n'est pas une adresse de boucle locale"),
         (["--faults", "explode"], "unknown fault 'explode'"),
-        (["--products", "300000"], "--products must be 0..200000"),
+        (["--products", "300000"], "--products doit être entre 0 et 200000"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:

@@ -110,7 +110,7 @@ def test_overrides_win_and_are_checked(client: KafineaClient) -> None:
 
 def test_missing_required_field_is_a_problem(client: KafineaClient) -> None:
     schema = discover(client, fields={"products": {"unit_price": "cf_price"}})
-    assert schema.problems() == ["field products.unit_price not found in Products"]
+    assert schema.problems() == ["champ products.unit_price introuvable dans Products"]
 
 
 def test_default_schema_without_server() -> None:
