@@ -204,8 +204,8 @@ def test_without_payments_module_the_invoice_records_received_and_paid():
     assert m.next_step(d, done, CTX, targets) == m.Done()
 
 
-def test_a_void_is_a_credit_note_on_the_original_invoice_with_a_refund():
-    payload = sale_payload([(2000, 450, 550)], [Tender("CASH", 1000)])
+def void_of_first_ticket() -> m.Document:
+    """Ticket 2 voids ticket 1 (two at 4.50 €, cash): the refund document to post."""
     original = OriginalTicket(
         1,
         "ab" * 32,
@@ -216,7 +216,14 @@ def test_a_void_is_a_credit_note_on_the_original_invoice_with_a_refund():
     )
     void = Ticket.void_of(original, AT)
     refund = ticket_payload(validate(void, [Tender("CASH", -900)], AT))
-    d = m.Document("ticket", "C1-T000002", refund, "2026-11-28", number=2, origin_ref="C1-T000001")
+    return m.Document(
+        "ticket", "C1-T000002", refund, "2026-11-28", number=2, origin_ref="C1-T000001"
+    )
+
+
+def test_a_void_is_a_credit_note_on_the_original_invoice_with_a_refund():
+    payload = sale_payload([(2000, 450, 550)], [Tender("CASH", 1000)])
+    d = void_of_first_ticket()
     step = m.next_step(d, {}, CTX, TARGETS)
     assert step == m.Lookup("origin", "Invoice", "cf_ticket_ref", "C1-T000001", required=True)
     assert m.record({}, step, None) == {"origin": {"missing": True}}
@@ -295,17 +302,7 @@ def test_retry_forgets_not_found_verdicts_only():
 def test_without_credit_note_module_a_return_is_a_credit_invoice():
     targets = m.Targets(credit_module="")
     payload = sale_payload([(2000, 450, 550)], [Tender("CASH", 900)])
-    original = OriginalTicket(
-        1,
-        "ab" * 32,
-        AT.isoformat(),
-        Ticket.open(AT).kind,
-        PriceMode.TTC,
-        Ticket.open(AT).add_line("14x1", "A", 2000, 450, 550).totals().lines,
-    )
-    void = Ticket.void_of(original, AT)
-    refund = ticket_payload(validate(void, [Tender("CASH", -900)], AT))
-    d = m.Document("ticket", "C1-T000002", refund, "2026-11-28", number=2, origin_ref="C1-T000001")
+    d = void_of_first_ticket()
     step = m.next_step(d, {}, CTX, targets, origin_invoice_id="7x10")
     assert step.module == "Invoice" and step.element["cf_ticket_ref"] == "C1-T000002"
     assert "C1-T000001" in step.element["description"]
