@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from appliance.commands.printer import load_optional_config
-from appliance.config import ConfigError
+from appliance.config import ConfigError, DrawerConfig
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,16 +35,16 @@ def run_open(args: argparse.Namespace) -> int:
 
     try:
         config = load_optional_config(args)
-        section = config.drawer if config else None
+        section = config.drawer if config else DrawerConfig()  # the same defaults as the till
         settings = DrawerSettings(
-            pin=args.pin or (section.pin if section else 2),
-            pulse_on_ms=args.pulse_on_ms or (section.pulse_on_ms if section else 100),
-            pulse_off_ms=args.pulse_off_ms or (section.pulse_off_ms if section else 100),
+            pin=args.pin or section.pin,
+            pulse_on_ms=args.pulse_on_ms or section.pulse_on_ms,
+            pulse_off_ms=args.pulse_off_ms or section.pulse_off_ms,
         )
         printer_connection = args.printer or (str(config.printer.connection) if config else "none")
         profile = (config.printer.profile if config else None) or DEFAULT_PROFILE
         printer = open_printer(printer_connection, profile=profile, drawer=settings)
-        connection = args.connection or (str(section.connection) if section else "printer")
+        connection = args.connection or str(section.connection)
         drawer = open_drawer(connection, printer, settings)
         drawer.kick()
         state = drawer.is_open()

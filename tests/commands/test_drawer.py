@@ -35,3 +35,10 @@ def test_drawer_open_fails_clearly(capsys):
     assert "aucune imprimante" in capsys.readouterr().err
     assert main(["drawer", "open", "--printer", "tcp:127.0.0.1:1"]) == 1
     assert "tiroir non ouvert" in capsys.readouterr().err
+
+
+def test_drawer_open_without_config_uses_the_till_defaults(tmp_path, capsys):
+    with running_virtual_printer(tmp_path) as virtual:
+        assert main(["drawer", "open", "--printer", virtual.connection_string]) == 0
+        assert virtual.wait_for_kick() == DrawerKick(2, 50, 500)  # as [drawer] defaults
+    assert "broche 2, 50/500 ms" in capsys.readouterr().out

@@ -55,7 +55,7 @@ def test_serial_drawer_on_a_pty():
     try:
         drawer = open_drawer(f"serial:{line.path}:9600", open_printer("none"),
                              DrawerSettings(pulse_on_ms=100, pulse_off_ms=100))
-        assert isinstance(drawer, SerialDrawer)
+        assert isinstance(drawer, SerialDrawer) and drawer.present  # needs no printer
         drawer.kick()
         line.wait_for(lambda simulated: simulated.events)
         assert line.events == [DrawerKick(2, 100, 100)]
@@ -71,9 +71,17 @@ def test_serial_drawer_missing_device():
 
 def test_no_drawer_and_unsupported_connections():
     drawer = open_drawer("none", open_printer("none"))
-    assert isinstance(drawer, NoDrawer)
+    assert isinstance(drawer, NoDrawer) and not drawer.present
     with pytest.raises(DrawerError, match="aucun tiroir"):
         drawer.kick()
     with pytest.raises(DrawerError, match="non prise en charge"):
         open_drawer("tcp:10.0.0.1:9100", open_printer("none"))
 
+
+
+def test_a_drawer_on_the_printer_is_present_only_with_a_printer():
+    """The Till kicks only a present drawer, so NullPrinter.kick_drawer's refusal never shows."""
+    assert not open_drawer("printer", open_printer("none")).present
+    assert open_drawer("printer", open_printer("tcp:127.0.0.1:9")).present
+    with pytest.raises(DrawerError, match="aucune imprimante"):
+        open_printer("none").kick_drawer()  # a direct caller (drawer command) hears why
