@@ -27,13 +27,27 @@ def test_demo_without_a_display_says_so_in_one_line(monkeypatch, capsys):
 def test_demo_draws_the_till_against_a_running_sandbox_and_printer(tmp_path):
     notify = tmp_path / "notify"
     env = {**os.environ, "NOTIFY_SOCKET": str(notify)}
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+    log_path = tmp_path / "demo.log"
+    with (
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock,
+        log_path.open("wb") as log,  # a file, not a pipe: a full pipe would stall the demo
+    ):
         sock.bind(str(notify))
         sock.settimeout(90)
         process = subprocess.Popen(
-            [sys.executable, "-m", "appliance", "demo", "--dir", str(tmp_path / "demo"),
-             "--window", "800x480"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "appliance",
+                "demo",
+                "--dir",
+                str(tmp_path / "demo"),
+                "--window",
+                "800x480",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             ready = sock.recv(64)
@@ -43,8 +57,8 @@ def test_demo_draws_the_till_against_a_running_sandbox_and_printer(tmp_path):
                 pass
         finally:
             process.terminate()
-            _out, err = process.communicate(timeout=30)
+            process.wait(timeout=30)
     assert ready == b"READY=1"
-    assert "Codes-barres à taper" in err
+    assert "Codes-barres à taper" in log_path.read_text(encoding="utf-8", errors="replace")
     assert (tmp_path / "demo" / "appliance.toml").exists()
     assert oct((tmp_path / "demo" / "kafinea.key").stat().st_mode & 0o777) == "0o600"

@@ -95,8 +95,8 @@ def test_kiosk_says_ready_after_its_first_frame_then_feeds_the_watchdog(tmp_path
                 "800x480",
             ],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             messages = [sock.recv(64)]
