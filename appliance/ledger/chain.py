@@ -86,20 +86,31 @@ _LONG_NUMBER = b"0" * 16  # any integer beyond 2**53 has at least 16 digits
 
 
 def parse_canonical(text: bytes) -> Any:
-    """Parse `text` and check it is canonical JSON; raises `CanonicalError` otherwise.
+    """Parse `text` and check it is canonical JSON; raises `CanonicalError` otherwise."""
+    value = loads_strict(text)
+    check_canonical(text, value)
+    return value
+
+
+def loads_strict(text: bytes) -> Any:
+    """`json.loads` refusing floats, NaN and infinities (`CanonicalError`, a ValueError)."""
+    try:
+        return json.loads(text, parse_float=_refuse, parse_constant=_refuse)
+    except ValueError as error:
+        raise CanonicalError(f"not JSON: {error}") from None
+
+
+def check_canonical(text: bytes, value: Any) -> None:
+    """Check that `text`, parsed into `value` by `loads_strict`, is canonical JSON.
 
     Fast path for verifying millions of records: when the text has no null, no run of 16
-    digits and is NFC as a whole (floats are refused while parsing), re-encoding with the C
+    digits and is NFC as a whole (floats were refused while parsing), re-encoding with the C
     encoder and comparing is equivalent to `canonical_bytes`; anything else takes the exact
     (slower) path.
     """
-    try:
-        value = json.loads(text, parse_float=_refuse, parse_constant=_refuse)
-    except ValueError as error:
-        raise CanonicalError(f"not JSON: {error}") from None
     simple = (b"null" not in text
               and _LONG_NUMBER not in text.translate(_DIGITS_AS_ZERO)
-              and unicodedata.is_normalized("NFC", text.decode("utf-8")))
+              and (text.isascii() or unicodedata.is_normalized("NFC", text.decode("utf-8"))))
     if simple:
         again = json.dumps(value, sort_keys=True, separators=(",", ":"),
                            ensure_ascii=False).encode("utf-8")
@@ -107,7 +118,6 @@ def parse_canonical(text: bytes) -> Any:
         again = canonical_bytes(value)
     if again != text:
         raise CanonicalError("not in canonical form")
-    return value
 
 
 def envelope_bytes(
@@ -231,6 +241,28 @@ def _round_div(numerator: int, denominator: int) -> int:
 # ---------------------------------------------------------------------------- closures
 
 
+# counter name, removed lines, total TTC, HT, VAT, rounding, ((rate, HT, VAT, TTC), ...),
+# ((method, amount), ...) with the change already taken off CASH
+TicketSums = tuple[str, int, int, int, int, int, tuple[tuple[int, int, int, int], ...],
+                   tuple[tuple[str, int], ...]]
+
+
+def ticket_sums(payload: dict[str, Any]) -> TicketSums:
+    """What a non-training TICKET adds to its DAY: a few integers instead of the payload, so
+    that the verifier's workers send the main process small tuples."""
+    payments = [(item["method"], item["amount"]) for item in payload["payments"]]
+    if payload["change"]:
+        payments.append(("CASH", -payload["change"]))
+    return (
+        {"SALE": "sales", "RETURN": "returns", "VOID": "voids"}[payload["kind"]],
+        len(payload["removed_lines"]), payload["total_ttc"], payload["total_ht"],
+        payload["total_vat"], payload["rounding"],
+        tuple((row["vat_bp"], row["base_ht"], row["vat"], row["ttc"]) for row in payload["vat"]),
+        tuple(payments),
+    )
+
+
+
 class Totals:
     """Running sums for one closure period (tickets for a DAY, closures for MONTH/YEAR)."""
 
@@ -253,29 +285,31 @@ class Totals:
 
     def add_ticket(self, payload: dict[str, Any], training: bool, type_seq: int,
                    hash_hex: str) -> None:
-        if training:
+        self.add_ticket_sums(None if training else ticket_sums(payload), type_seq, hash_hex)
+
+    def add_ticket_sums(self, sums: TicketSums | None, type_seq: int, hash_hex: str) -> None:
+        """Add one ticket reduced by `ticket_sums` (None: a training ticket, only counted)."""
+        if sums is None:
             self.counts["training_tickets"] += 1
             return
+        counter, removed, total, ht, vat, rounding, vat_rows, payments = sums
         self.counts["tickets"] += 1
-        self.counts[{"SALE": "sales", "RETURN": "returns", "VOID": "voids"}[payload["kind"]]] += 1
-        self.counts["removed_lines"] += len(payload["removed_lines"])
-        total = payload["total_ttc"]
+        self.counts[counter] += 1
+        self.counts["removed_lines"] += removed
         if total >= 0:
             self.sales_ttc += total
         else:
             self.returns_ttc_abs -= total
-        self.net_ht += payload["total_ht"]
-        self.net_vat += payload["total_vat"]
-        self.rounding += payload["rounding"]
-        for row in payload["vat"]:
-            sums = self.vat.setdefault(row["vat_bp"], [0, 0, 0])
-            sums[0] += row["base_ht"]
-            sums[1] += row["vat"]
-            sums[2] += row["ttc"]
-        for item in payload["payments"]:
-            self.payments[item["method"]] = self.payments.get(item["method"], 0) + item["amount"]
-        if payload["change"]:
-            self.payments["CASH"] = self.payments.get("CASH", 0) - payload["change"]
+        self.net_ht += ht
+        self.net_vat += vat
+        self.rounding += rounding
+        for rate, base_ht, rate_vat, ttc in vat_rows:
+            row = self.vat.setdefault(rate, [0, 0, 0])
+            row[0] += base_ht
+            row[1] += rate_vat
+            row[2] += ttc
+        for method, amount in payments:
+            self.payments[method] = self.payments.get(method, 0) + amount
         if not self.first_ticket:
             self.first_ticket = type_seq
         self.last_ticket, self.last_ticket_hash = type_seq, hash_hex

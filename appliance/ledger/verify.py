@@ -24,18 +24,21 @@ import argparse
 import base64
 import hashlib
 import io
+import itertools
 import json
 import os
 import sqlite3
 import sys
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -94,36 +97,141 @@ def _signature_valid(public_der: bytes, digest: bytes, sig: bytes) -> bool:
     return True
 
 
-def _check_batch(public_der: bytes, register: str, rows: list[Row]) -> tuple[int, str]:
-    """The record-local checks, run in worker processes: canonical payload, recomputed hash,
-    signature. Returns the first failing (seq, reason), or (0, "")."""
-    key = serialization.load_der_public_key(public_der)
-    assert isinstance(key, ec.EllipticCurvePublicKey)
-    for (seq, rtype, training, type_seq, created, text, prev_hash, prev_type_hash, hash_hex,
-         sig, _, fmt) in rows:
-        canonical = text.encode("utf-8")
+@dataclass(frozen=True)
+class Context:
+    """What the record-local checks need from the INIT record (sent to every worker)."""
+
+    public_der: bytes
+    register: str
+    tz: str
+    cutoff: int
+
+
+def _ticket_facts(payload: dict[str, Any], training: bool, type_seq: int, created: str,
+                  context: Context) -> tuple[str, Any, Any, Any]:
+    """(local problem or "", business day, RETURN/VOID reference, sums for `Totals`).
+
+    The checks of one ticket that need no other record, in the order the verifier reports
+    them; the sums are the few integers `Totals.add_ticket_sums` needs, so that the main
+    process never holds the parsed payload."""
+    problem = chain.ticket_problem(payload)
+    if problem:
+        return f"ticket incohérent : {problem}", None, None, None
+    if payload.get("training") is not training:
+        return "indicateur école du ticket différent de l'enveloppe", None, None, None
+    day = payload.get("business_date")
+    if day != chain.business_date(created, context.tz, context.cutoff).isoformat():
+        return f"journée {day} incohérente avec l'heure {created}", None, None, None
+    try:
+        kind = payload["kind"]
+        ref = None
+        if kind in ("RETURN", "VOID"):
+            ref_item = payload.get("ref", {})
+            number = ref_item.get("type_seq") if isinstance(ref_item, dict) else None
+            ref = (number, ref_item.get("hash", "")) if isinstance(number, int) and (
+                number < type_seq) else False
+        sums = None if training else chain.ticket_sums(payload)
+    except (KeyError, TypeError, AttributeError) as error:
+        return f"ticket incohérent : malformed ticket: {error!r}", None, None, None
+    return "", day, ref, sums
+
+
+def _typed_facts(rtype: str, payload: dict[str, Any], head: tuple[Any, ...],
+                 context: Context | None) -> Any:
+    """The per-type facts of one record that the sequential pass needs (see `Verifier`)."""
+    if rtype == "TICKET":  # without INIT (no context) the sequential pass stops before this
+        return context and _ticket_facts(payload, bool(head[2]), head[3], head[4], context)
+    if rtype == "DUPLICATE":
         try:
-            chain.parse_canonical(canonical)
+            return payload["of"]["type_seq"], payload["copy_no"], payload["of"]["hash"]
+        except (KeyError, TypeError):
+            return None
+    if rtype == "EVENT":
+        return isinstance(payload.get("code"), str)
+    return payload if rtype in ("CLOSURE", "INIT") else None
+
+
+# seq, rtype, training, type_seq, created_utc, prev_hash, prev_type_hash, hash, key_id, fmt,
+# early fault ("" or why the payload or time is unreadable), per-type facts, late fault ("" or
+# why the canonical form, hash or signature fails)
+Fact = tuple[int, str, int, int, str, str, str, str, str, int, str, Any, str]
+
+
+def _facts(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
+    """The record-local work, run in worker processes: parse each payload once, check its
+    canonical form, recomputed hash and signature, and reduce it to the small facts the
+    sequential pass needs (the main process never parses a payload). Stops after the first
+    record with a fault: the sequential pass stops there too."""
+    key = None
+    if context is not None:
+        key = serialization.load_der_public_key(context.public_der)
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+    facts: list[Fact] = []
+    for row in rows:
+        head = row[:5] + row[6:9] + row[10:]
+        early, payload, late = _read_payload(row)
+        if early:
+            facts.append((*head, early, None, ""))
+            break
+        late = late or _hash_fault(context, row) or _signature_fault(key, row)
+        facts.append((*head, "", _typed_facts(row[1], payload, head, context), late))
+        if late:
+            break
+    return facts
+
+
+def _read_payload(row: Row) -> tuple[str, Any, str]:
+    """(early fault, payload, canonical-form fault) of one row."""
+    try:
+        chain.parse_utc(row[4])
+    except ValueError:
+        return f"horodatage illisible : {row[4]!r}", None, ""
+    canonical = row[5].encode("utf-8")
+    late = ""
+    try:
+        payload = chain.loads_strict(canonical)
+    except chain.CanonicalError as error:  # a float or NaN: readable, not canonical
+        late = f"contenu non canonique (modifié hors de l'application) : {error}"
+        try:
+            payload = json.loads(canonical)
+        except ValueError as unreadable:
+            return f"contenu illisible : {unreadable}", None, ""
+    if not isinstance(payload, dict):
+        return "contenu non canonique : objet attendu", None, ""
+    if not late:
+        try:
+            chain.check_canonical(canonical, payload)
         except chain.CanonicalError as error:
-            return seq, f"contenu non canonique (modifié hors de l'application) : {error}"
-        envelope = chain.envelope_bytes(
-            seq=seq, rtype=rtype, training=bool(training), type_seq=type_seq, created_utc=created,
-            register=register, prev_hash=prev_hash, prev_type_hash=prev_type_hash,
-            payload=canonical, fmt=fmt,
-        )
-        if chain.record_hash(envelope) != hash_hex:
-            return seq, "hash recalculé différent : contenu ou en-tête modifié"
-        try:
-            key.verify(sig, bytes.fromhex(hash_hex), SIGNATURE)
-        except InvalidSignature:
-            return seq, "signature invalide"
-    return 0, ""
+            late = f"contenu non canonique (modifié hors de l'application) : {error}"
+    return "", payload, late
+
+
+def _hash_fault(context: Context | None, row: Row) -> str:
+    envelope = chain.envelope_bytes(
+        seq=row[0], rtype=row[1], training=bool(row[2]), type_seq=row[3], created_utc=row[4],
+        register=context.register if context else "", prev_hash=row[6], prev_type_hash=row[7],
+        payload=row[5].encode("utf-8"), fmt=row[11],
+    )
+    if chain.record_hash(envelope) != row[8]:
+        return "hash recalculé différent : contenu ou en-tête modifié"
+    return ""
+
+
+def _signature_fault(key: ec.EllipticCurvePublicKey | None, row: Row) -> str:
+    if key is None:  # no readable INIT: the sequential pass stops at record 1 anyway
+        return ""
+    try:
+        key.verify(row[9], bytes.fromhex(row[8]), SIGNATURE)
+    except (InvalidSignature, ValueError):
+        return "signature invalide"
+    return ""
 
 
 class Verifier:
-    """Feed rows in seq order, then `finish()`; raises `Broken` at the first fault."""
+    """The sequential pass: feed the facts of every record in seq order (`feed`); raises
+    `Broken` at the first fault."""
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self) -> None:
         self.expected_seq = 1
         self.last_hash = chain.ZERO_HASH
         self.last_created = ""
@@ -132,10 +240,6 @@ class Verifier:
         self.settings: dict[str, Any] | None = None
         self.public_der = b""
         self.key_id = ""
-        self.batch: list[Row] = []
-        self.pending: list[tuple[int, Future[tuple[int, str]]]] = []
-        self.workers = workers
-        self.executor: Executor | None = None
         self.day = chain.Totals()
         self.day_date = ""
         self.month = chain.Totals()
@@ -147,23 +251,23 @@ class Verifier:
         self.watch: set[int] = set()
 
     # -- per record -----------------------------------------------------------------------
-    def feed(self, row: Row) -> None:
-        """Sequential checks here; record-local ones (canonical form, hash, signature) are
-        batched to `_check_batch`, on worker processes when there are several cores."""
-        seq, rtype, training, type_seq, created = row[:5]
-        hash_hex, key_id = row[8], row[10]
-        self._check_links(row)
-        payload = self._parse(row)
+    def feed(self, fact: Fact) -> None:
+        """Checks in this order: links, readable payload, INIT and key, per-type rules, then
+        the record-local faults the worker found (canonical form, hash, signature)."""
+        seq, rtype, training, type_seq, created = fact[:5]
+        hash_hex, key_id, early, typed, late = fact[7], fact[8], fact[10], fact[11], fact[12]
+        self._check_links(fact)
+        if early:
+            raise Broken(seq, early)
         if rtype == "INIT":
-            self._init(seq, payload)
+            self._init(seq, typed)
         elif self.settings is None:
             raise Broken(seq, "pas d'enregistrement INIT en tête")
         if key_id != self.key_id:
             raise Broken(seq, f"clé {key_id} inconnue (attendu {self.key_id})")
-        self._check_type(row, payload)
-        self.batch.append(row)
-        if len(self.batch) >= BATCH:
-            self._flush()
+        self._check_type(fact)
+        if late:
+            raise Broken(seq, late)
         if seq in self.watch:
             self.hash_at[seq] = hash_hex
         self.expected_seq = seq + 1
@@ -172,9 +276,9 @@ class Verifier:
         self.types[(rtype, training)] = (type_seq, hash_hex)
         self.counts[rtype] = self.counts.get(rtype, 0) + 1
 
-    def _check_links(self, row: Row) -> None:
-        seq, rtype, training, type_seq, created, _, prev_hash, prev_type_hash = row[:8]
-        fmt = row[11]
+    def _check_links(self, fact: Fact) -> None:
+        seq, rtype, training, type_seq, created, prev_hash, prev_type_hash = fact[:7]
+        fmt = fact[9]
         if seq != self.expected_seq:
             raise Broken(self.expected_seq, f"enregistrement manquant (trouvé {seq} à la place)")
         if fmt != chain.FMT:
@@ -190,76 +294,52 @@ class Verifier:
             raise Broken(seq, f"numérotation {rtype} rompue : {type_seq} après {last_type[0]}")
         if prev_type_hash != last_type[1]:
             raise Broken(seq, f"chaînage {rtype} rompu : prev_type_hash différent")
-        try:
-            chain.parse_utc(created)
-        except ValueError:
-            raise Broken(seq, f"horodatage illisible : {created!r}") from None
         if created < self.last_created:
+            try:
+                chain.parse_utc(created)
+            except ValueError:
+                raise Broken(seq, f"horodatage illisible : {created!r}") from None
             raise Broken(seq, f"horodatage antérieur au précédent ({created})")
-
-    @staticmethod
-    def _parse(row: Row) -> dict[str, Any]:
-        try:
-            payload = json.loads(row[5])
-        except ValueError as error:
-            raise Broken(row[0], f"contenu illisible : {error}") from None
-        if not isinstance(payload, dict):
-            raise Broken(row[0], "contenu non canonique : objet attendu")
-        return payload
+        if len(created) != 24 or created[-1] != "Z" or created[10] != "T":
+            raise Broken(seq, f"horodatage illisible : {created!r}")
 
     def _init(self, seq: int, payload: dict[str, Any]) -> None:
         if seq != 1 or self.settings is not None:
             raise Broken(seq, "INIT ailleurs qu'en tête du journal")
         try:
-            self.public_der = base64.b64decode(payload["public_key"])
-            key = serialization.load_der_public_key(self.public_der)
-            hours, minutes = payload["cutoff"].split(":")
-            self.settings = {
-                "register": payload["register"], "tz": payload["tz"],
-                "cutoff": int(hours) * 60 + int(minutes),
-                "fy_start": payload["fiscal_year_start_month"],
-            }
+            self.settings, self.public_der = _read_init(payload)
         except (KeyError, ValueError, TypeError) as error:
             raise Broken(seq, f"INIT illisible : {error!r}") from None
-        if not isinstance(key, ec.EllipticCurvePublicKey) or payload.get("alg") != (
-                "ECDSA-P256-SHA256"):
-            raise Broken(seq, "algorithme de signature non reconnu")
+        except UnsupportedKey:
+            raise Broken(seq, "algorithme de signature non reconnu") from None
         self.key_id = hashlib.sha256(self.public_der).hexdigest()[:16]
         if payload.get("key_id") != self.key_id:
             raise Broken(seq, "empreinte de clé incohérente avec la clé publique")
 
-    def _check_type(self, row: Row, payload: dict[str, Any]) -> None:
-        seq, rtype, training, hash_hex = row[0], row[1], bool(row[2]), row[8]
+    def _check_type(self, fact: Fact) -> None:
+        seq, rtype, training, hash_hex, typed = fact[0], fact[1], fact[2], fact[7], fact[11]
         if rtype == "TICKET":
-            self._ticket(row, payload)
+            self._ticket(seq, training, fact[3], hash_hex, typed)
         elif rtype == "DUPLICATE":
-            try:
-                key = (int(training), payload["of"]["type_seq"])
-                copy_no, of_hash = payload["copy_no"], payload["of"]["hash"]
-            except (KeyError, TypeError):
-                raise Broken(seq, "duplicata illisible") from None
+            if typed is None:
+                raise Broken(seq, "duplicata illisible")
+            number, copy_no, of_hash = typed
+            key = (training, number)
             if copy_no != self.copies.get(key, 0) + 1:
                 raise Broken(seq, f"numéro de duplicata {copy_no} hors séquence")
             self.copies[key] = copy_no
-            self.refs.append((seq, key[0], key[1], of_hash))
+            self.refs.append((seq, training, number, of_hash))
             self.day.add_duplicate()
         elif rtype == "CLOSURE":
-            self._closure(seq, payload, hash_hex)
-        elif rtype == "EVENT" and not isinstance(payload.get("code"), str):
+            self._closure(seq, typed, hash_hex)
+        elif rtype == "EVENT" and not typed:
             raise Broken(seq, "événement sans code")
 
-    def _ticket(self, row: Row, payload: dict[str, Any]) -> None:
-        assert self.settings is not None
-        seq, training, type_seq, created, hash_hex = row[0], bool(row[2]), row[3], row[4], row[8]
-        problem = chain.ticket_problem(payload)
+    def _ticket(self, seq: int, training: int, type_seq: int, hash_hex: str,
+                typed: tuple[str, Any, Any, Any]) -> None:
+        problem, day, ref, sums = typed
         if problem:
-            raise Broken(seq, f"ticket incohérent : {problem}")
-        if payload.get("training") is not training:
-            raise Broken(seq, "indicateur école du ticket différent de l'enveloppe")
-        expected_day = chain.business_date(created, self.settings["tz"], self.settings["cutoff"])
-        day = payload.get("business_date")
-        if day != expected_day.isoformat():
-            raise Broken(seq, f"journée {day} incohérente avec l'heure {created}")
+            raise Broken(seq, problem)
         closed = self.last_closure.get("DAY")
         if closed and day <= closed[0]["period"]["to"]:
             raise Broken(seq, f"ticket dans une journée déjà clôturée ({day})")
@@ -267,12 +347,11 @@ class Verifier:
             raise Broken(seq, f"ticket du {day} alors que la journée {self.day_date} n'est pas"
                               " clôturée")
         self.day_date = day
-        if payload["kind"] in ("RETURN", "VOID"):
-            ref = payload.get("ref", {})
-            if not isinstance(ref.get("type_seq"), int) or ref["type_seq"] >= type_seq:
-                raise Broken(seq, "référence au ticket d'origine invalide")
-            self.refs.append((seq, int(training), ref["type_seq"], ref.get("hash", "")))
-        self.day.add_ticket(payload, training, type_seq, hash_hex)
+        if ref is False:
+            raise Broken(seq, "référence au ticket d'origine invalide")
+        if ref:
+            self.refs.append((seq, training, ref[0], ref[1]))
+        self.day.add_ticket_sums(sums, type_seq, hash_hex)
 
     def _closure(self, seq: int, payload: dict[str, Any], hash_hex: str) -> None:
         assert self.settings is not None
@@ -325,74 +404,92 @@ class Verifier:
         fy_start = self.settings["fy_start"]
         return chain.fiscal_year_bounds(chain.fiscal_year(first, fy_start), fy_start)
 
-    # -- signatures -----------------------------------------------------------------------
-    def _flush(self) -> None:
-        if not self.batch:
-            return
-        items, self.batch = self.batch, []
-        register = self.settings["register"] if self.settings else ""
-        if self.workers <= 1:
-            failed, reason = _check_batch(self.public_der, register, items)
-            if failed:
-                raise Broken(failed, reason)
-            return
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(max_workers=self.workers)
-        self.pending.append((items[0][0], self.executor.submit(
-            _check_batch, self.public_der, register, items)))
-        while len(self.pending) > self.workers * 2:
-            self._collect_one()
-
-    def _collect_one(self, before: int | None = None) -> None:
-        _, future = self.pending.pop(0)
-        failed, reason = future.result()
-        if failed and (before is None or failed < before):
-            raise Broken(failed, reason)
-
-    def drain(self, before: int | None = None) -> None:
-        """Check every signature submitted (of seqs < `before` when given)."""
-        if before is None:
-            self._flush()
-        try:
-            while self.pending and (before is None or self.pending[0][0] < before):
-                self._collect_one(before)
-        finally:
-            if before is None and self.executor is not None:
-                self.executor.shutdown(cancel_futures=True)
-                self.executor = None
-
-    def shutdown(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(cancel_futures=True)
-            self.executor = None
-
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 100_000
+# A job: a function run on a worker as function(context, *args) -> facts, and its args.
+Job = tuple[Callable[..., list[Fact]], tuple[Any, ...]]
 
 
-def run(rows: Callable[[], Iterable[Row]], *, workers: int = 1,
-        tail: Callable[[Verifier], None] | None = None,
-        watch: Iterable[int] = (), progress: Progress | None = None) -> Report:
-    """Verify the rows `rows()` yields (called twice when references need a second pass);
-    `progress(records_done)` is called every `PROGRESS_EVERY` records."""
-    verifier = Verifier(workers)
-    verifier.watch = set(watch)
+class UnsupportedKey(Exception):
+    """The INIT record names another algorithm or holds another kind of key."""
+
+
+def _read_init(payload: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """(settings, public key DER) from an INIT payload; KeyError/ValueError/TypeError when
+    unreadable, `UnsupportedKey` when not ECDSA P-256."""
+    public_der = base64.b64decode(payload["public_key"])
+    key = serialization.load_der_public_key(public_der)
+    hours, minutes = payload["cutoff"].split(":")
+    settings = {
+        "register": payload["register"], "tz": payload["tz"],
+        "cutoff": int(hours) * 60 + int(minutes),
+        "fy_start": payload["fiscal_year_start_month"],
+    }
+    ZoneInfo(settings["tz"])  # an unknown zone is a KeyError: INIT unreadable
+    if not isinstance(key, ec.EllipticCurvePublicKey) or payload.get("alg") != (
+            "ECDSA-P256-SHA256"):
+        raise UnsupportedKey
+    return settings, public_der
+
+
+def _context(first: Row | None) -> Context | None:
+    """The workers' context, read from the first record when it is a readable INIT (when it
+    is not, the sequential pass stops at record 1 and the context is never used)."""
+    if first is None or first[1] != "INIT":
+        return None
     try:
-        try:
-            for row in rows():
-                verifier.feed(row)
-                if progress is not None and row[0] % PROGRESS_EVERY == 0:
-                    progress(row[0])
-        except Broken as broken:
-            verifier.batch = [item for item in verifier.batch if item[0] < broken.seq]
-            verifier._flush()
-            verifier.drain(before=broken.seq)
-            raise
-        verifier.drain()
+        settings, public_der = _read_init(json.loads(first[5]))
+    except (KeyError, ValueError, TypeError, AttributeError, UnsupportedKey):
+        return None
+    return Context(public_der, settings["register"], settings["tz"], settings["cutoff"])
+
+
+class Source:
+    """Where the records come from: the first row, the worker jobs covering every record in
+    seq order, and the rows again (second pass, only when references need checking)."""
+
+    def first(self) -> Row | None:
+        raise NotImplementedError
+
+    def jobs(self) -> Iterator[Job]:
+        raise NotImplementedError
+
+    def rows(self) -> Iterator[Row]:
+        raise NotImplementedError
+
+
+def run(source: Source, *, workers: int = 1, tail: Callable[[Verifier], None] | None = None,
+        watch: Iterable[int] = (), progress: Progress | None = None) -> Report:
+    """Verify every record of `source`; `progress(records_done)` is called every
+    `PROGRESS_EVERY` records. With several workers, up to 2 jobs per worker are in flight
+    while the main process runs the sequential pass over the facts already back."""
+    verifier = Verifier()
+    verifier.watch = set(watch)
+    executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    pending: deque[Future[list[Fact]]] = deque()
+
+    def consume(facts: list[Fact]) -> None:
+        every = PROGRESS_EVERY
+        for fact in facts:
+            verifier.feed(fact)
+            if progress is not None and fact[0] % every == 0:
+                progress(fact[0])
+
+    try:
+        context = _context(source.first())
+        for function, args in source.jobs():
+            if executor is None:
+                consume(function(context, *args))
+                continue
+            pending.append(executor.submit(function, context, *args))
+            while len(pending) > 2 * workers:
+                consume(pending.popleft().result())
+        while pending:
+            consume(pending.popleft().result())
         if verifier.settings is None:
             raise Broken(1, "journal vide : aucun enregistrement INIT")
-        _check_refs(verifier, rows)
+        _check_refs(verifier, source)
         if tail is not None:
             tail(verifier)
     except Broken as broken:
@@ -400,17 +497,19 @@ def run(rows: Callable[[], Iterable[Row]], *, workers: int = 1,
                       verifier.last_hash, (verifier.settings or {}).get("register", ""),
                       verifier.key_id, verifier.counts, broken.seq, broken.reason)
     finally:
-        verifier.shutdown()
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    assert verifier.settings is not None
     return Report(True, verifier.expected_seq - 1, verifier.expected_seq - 1, verifier.last_hash,
                   verifier.settings["register"], verifier.key_id, verifier.counts)
 
 
-def _check_refs(verifier: Verifier, rows: Callable[[], Iterable[Row]]) -> None:
+def _check_refs(verifier: Verifier, source: Source) -> None:
     if not verifier.refs:
         return
     wanted = {(training, number) for _, training, number, _ in verifier.refs}
     found: dict[tuple[int, int], str] = {}
-    for row in rows():
+    for row in source.rows():
         if row[1] == "TICKET" and (row[2], row[3]) in wanted:
             found[(row[2], row[3])] = row[8]
     for seq, training, number, hash_hex in sorted(verifier.refs):
@@ -421,19 +520,56 @@ def _check_refs(verifier: Verifier, rows: Callable[[], Iterable[Row]]) -> None:
 # ----------------------------------------------------------------------------- sources
 
 
-def database_rows(path: Path) -> Callable[[], Iterator[Row]]:
-    def rows() -> Iterator[Row]:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+def _connect(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True)
+
+
+def _database_rows(cursor: sqlite3.Cursor) -> Iterator[Row]:
+    for (seq, rtype, training, type_seq, created, payload, prev_hash, prev_type_hash,
+         hash_, sig, key_id, fmt) in cursor:
+        yield (seq, rtype, training, type_seq, created, payload, prev_hash.hex(),
+               prev_type_hash.hex(), hash_.hex(), sig, key_id, fmt)
+
+
+def _database_facts(context: Context | None, uri: str, first: int, last: int) -> list[Fact]:
+    """Worker job: read records `first`..`last` itself (only the range crosses processes)."""
+    connection = _connect(uri)
+    try:
+        return _facts(context, _database_rows(connection.execute(
+            "SELECT * FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))))
+    finally:
+        connection.close()
+
+
+class DatabaseSource(Source):
+    def __init__(self, path: Path) -> None:
+        self.uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def first(self) -> Row | None:
+        connection = _connect(self.uri)
         try:
-            cursor = connection.execute("SELECT * FROM journal ORDER BY seq")
-            for (seq, rtype, training, type_seq, created, payload, prev_hash, prev_type_hash,
-                 hash_, sig, key_id, fmt) in cursor:
-                yield (seq, rtype, training, type_seq, created, payload,
-                       bytes(prev_hash).hex(), bytes(prev_type_hash).hex(), bytes(hash_).hex(),
-                       bytes(sig), key_id, fmt)
+            return next(_database_rows(connection.execute(
+                "SELECT * FROM journal ORDER BY seq LIMIT 1")), None)
         finally:
             connection.close()
-    return rows
+
+    def jobs(self) -> Iterator[Job]:
+        connection = _connect(self.uri)
+        try:
+            low, high = connection.execute("SELECT min(seq), max(seq) FROM journal").fetchone()
+        finally:
+            connection.close()
+        if low is None:
+            return
+        for start in range(low, high + 1, BATCH):
+            yield _database_facts, (self.uri, start, min(start + BATCH - 1, high))
+
+    def rows(self) -> Iterator[Row]:
+        connection = _connect(self.uri)
+        try:
+            yield from _database_rows(connection.execute("SELECT * FROM journal ORDER BY seq"))
+        finally:
+            connection.close()
 
 
 def verify_database(path: Path, head_path: Path | None = None, *, workers: int = 1,
@@ -457,12 +593,42 @@ def verify_database(path: Path, head_path: Path | None = None, *, workers: int =
         if not _signature_ok(verifier.public_der, head["hash"], bytes.fromhex(head["sig"])):
             raise Broken(head["seq"], "signature du fichier de tête invalide")
 
-    return run(database_rows(path), workers=workers, tail=tail,
+    return run(DatabaseSource(path), workers=workers, tail=tail,
                watch=[head["seq"]] if head else [], progress=progress)
 
 
 def _signature_ok(public_der: bytes, hash_hex: str, sig: bytes) -> bool:
     return _signature_valid(public_der, bytes.fromhex(hash_hex), sig)
+
+
+def _archive_row(line: bytes) -> Row:
+    item = json.loads(line)
+    return (item["seq"], item["rtype"], item["training"], item["type_seq"],
+            item["created_utc"], item["payload"], item["prev_hash"], item["prev_type_hash"],
+            item["hash"], bytes.fromhex(item["sig"]), item["key_id"], item["fmt"])
+
+
+def _archive_facts(context: Context | None, lines: list[bytes]) -> list[Fact]:
+    """Worker job: parse a slice of journal.jsonl and check it (the main process only splits
+    the lines)."""
+    return _facts(context, map(_archive_row, lines))
+
+
+class ArchiveSource(Source):
+    def __init__(self, journal_jsonl: bytes) -> None:
+        self.text = journal_jsonl
+
+    def first(self) -> Row | None:
+        line = next(iter(io.BytesIO(self.text)), None)
+        return _archive_row(line) if line else None
+
+    def jobs(self) -> Iterator[Job]:
+        lines = io.BytesIO(self.text)
+        while chunk := list(itertools.islice(lines, BATCH)):
+            yield _archive_facts, (chunk,)
+
+    def rows(self) -> Iterator[Row]:
+        return map(_archive_row, io.BytesIO(self.text))
 
 
 def _archive_files(path: Path) -> dict[str, bytes]:
@@ -491,15 +657,7 @@ def verify_archive(path: Path, *, workers: int = 1, progress: Progress | None = 
         signed = False
     if not signed:
         return Report(False, 0, failure="signature du manifeste invalide")
-    journal_text = files["journal.jsonl"]
-
-    def rows() -> Iterator[Row]:
-        for line in io.BytesIO(journal_text):
-            item = json.loads(line)
-            yield (item["seq"], item["rtype"], item["training"], item["type_seq"],
-                   item["created_utc"], item["payload"], item["prev_hash"],
-                   item["prev_type_hash"], item["hash"], bytes.fromhex(item["sig"]),
-                   item["key_id"], item["fmt"])
+    source = ArchiveSource(files["journal.jsonl"])
 
     def tail(verifier: Verifier) -> None:
         last = verifier.expected_seq - 1
@@ -509,7 +667,7 @@ def verify_archive(path: Path, *, workers: int = 1, progress: Progress | None = 
             raise Broken(1, "clé publique du manifeste différente de celle du journal")
 
     try:
-        return run(rows, workers=workers, tail=tail, progress=progress)
+        return run(source, workers=workers, tail=tail, progress=progress)
     except (ValueError, KeyError, TypeError) as error:
         return Report(False, 0, failure=f"journal.jsonl illisible : {error!r}")
 
