@@ -64,6 +64,7 @@ HEAD_NAME = "journal-head.json"
 ALGORITHM = "ECDSA-P256-SHA256"
 CLOCK_TOLERANCE = timedelta(seconds=5)
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+PAGE = 500  # records per query of `records_after`
 SIGNATURE = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
 
 # Codes of the technical event log, with the NF525 JET code where a public mapping exists.
@@ -233,6 +234,22 @@ class JournalReader:
         )
         for row in rows:
             yield JournalRecord.from_row(row)
+
+    def records_after(self, seq: int) -> Iterator[JournalRecord]:
+        """Every record with a seq greater than `seq`, in seq order (e.g. to replay the open
+        cash session from its last closure). Streams in pages of `PAGE` records by seq: memory
+        stays flat, and no statement stays open between pages, so the caller may append while
+        iterating (records appended meanwhile are yielded too)."""
+        last = seq
+        while True:
+            rows = self.connection.execute(
+                "SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (last, PAGE),
+            ).fetchall()
+            for row in rows:
+                yield JournalRecord.from_row(row)
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][0]
 
     def last_record(self) -> JournalRecord:
         row = self.connection.execute(

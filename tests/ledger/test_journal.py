@@ -4,6 +4,7 @@ import stat
 
 import pytest
 
+from appliance.ledger import journal as journal_module
 from appliance.ledger.journal import (
     DB_NAME,
     HEAD_NAME,
@@ -207,3 +208,19 @@ def test_check_integrity_journals_its_result(journal, clock):
     assert report.ok
     event = journal.last_record()
     assert event.payload["code"] == "INTEGRITY_CHECK" and event.payload["details"]["ok"] is True
+
+
+def test_records_after_streams_later_records_in_seq_order_across_pages(journal, clock,
+                                                                      monkeypatch):
+    monkeypatch.setattr(journal_module, "PAGE", 2)  # several pages with a handful of records
+    first = sell(journal, clock)
+    later = [sell(journal, clock) for _ in range(3)]
+    seen = list(journal.records_after(first.seq))
+    assert [record.seq for record in seen] == [record.seq for record in later]
+    assert [record.hash for record in seen] == [record.hash for record in later]
+    assert seen[0].payload == later[0].payload and seen[0].rtype == "TICKET"
+    assert list(journal.records_after(later[-1].seq)) == []
+    streamed = journal.records_after(first.seq)
+    assert next(streamed).seq == later[0].seq
+    appended = sell(journal, clock)  # appending while iterating: nothing lost, no error
+    assert [record.seq for record in streamed][-1] == appended.seq
