@@ -92,10 +92,13 @@ def parse_canonical(text: bytes) -> Any:
     return value
 
 
-def loads_strict(text: bytes) -> Any:
+_STRICT = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)  # built once: cheap
+
+
+def loads_strict(text: str | bytes) -> Any:
     """`json.loads` refusing floats, NaN and infinities (`CanonicalError`, a ValueError)."""
     try:
-        return json.loads(text, parse_float=_refuse, parse_constant=_refuse)
+        return _STRICT.decode(text if isinstance(text, str) else text.decode("utf-8"))
     except ValueError as error:
         raise CanonicalError(f"not JSON: {error}") from None
 
@@ -161,7 +164,12 @@ def parse_utc(text: str) -> datetime:
 
 def business_date(created_utc: str, tz: str, cutoff_minutes: int) -> date:
     """The shop day a moment belongs to: local time minus the cut-off (e.g. 04:00)."""
-    local = parse_utc(created_utc).astimezone(ZoneInfo(tz))
+    return business_date_at(parse_utc(created_utc), tz, cutoff_minutes)
+
+
+def business_date_at(moment: datetime, tz: str, cutoff_minutes: int) -> date:
+    """`business_date` of an already parsed UTC moment."""
+    local = moment.astimezone(ZoneInfo(tz))
     return (local - timedelta(minutes=cutoff_minutes)).date()
 
 
@@ -193,21 +201,22 @@ def ticket_problem(payload: dict[str, Any]) -> str | None:  # noqa: PLR0911 - on
     try:
         lines = payload["lines"]
         mode = payload["price_mode"]
-        for line in lines:
-            if line["total_ht"] + line["total_vat"] != line["total_ttc"]:
+        rates: dict[int, list[int]] = {}
+        for line in lines:  # one pass: each line's own rules, then its rate's sums
+            ht, vat, ttc = line["total_ht"], line["total_vat"], line["total_ttc"]
+            if ht + vat != ttc:
                 return f"line {line['n']}: HT + TVA != TTC"
             final = line["gross"] - line["line_discount"] - line["ticket_discount"]
-            if final != (line["total_ttc"] if mode == "TTC" else line["total_ht"]):
+            if final != (ttc if mode == "TTC" else ht):
                 return f"line {line['n']}: amount after discounts does not match its total"
-        rates: dict[int, list[int]] = {}
-        for line in lines:
             row = rates.setdefault(line["vat_bp"], [0, 0, 0])
-            row[0] += line["total_ht"]
-            row[1] += line["total_vat"]
-            row[2] += line["total_ttc"]
+            row[0] += ht
+            row[1] += vat
+            row[2] += ttc
         recorded = {row["vat_bp"]: row for row in payload["vat"]}
-        if set(recorded) != set(rates):
+        if recorded.keys() != rates.keys():
             return "VAT rows do not match the rates of the lines"
+        sums = [0, 0, 0]
         for rate_bp, (ht, vat, ttc) in rates.items():
             row = recorded[rate_bp]
             if (row["base_ht"], row["vat"], row["ttc"]) != (ht, vat, ttc):
@@ -218,7 +227,9 @@ def ticket_problem(payload: dict[str, Any]) -> str | None:  # noqa: PLR0911 - on
             )
             if vat != expected:
                 return f"VAT row {rate_bp}: {vat} breaks the rounding rule (expected {expected})"
-        sums = [sum(row[i] for row in rates.values()) for i in range(3)]
+            sums[0] += ht
+            sums[1] += vat
+            sums[2] += ttc
         if sums != [payload["total_ht"], payload["total_vat"], payload["total_ttc"]]:
             return "ticket totals do not equal the VAT rows"
         paid = sum(item["amount"] for item in payload["payments"]) - payload["change"]

@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,20 +107,21 @@ class Context:
     cutoff: int
 
 
-def _ticket_facts(payload: dict[str, Any], training: bool, type_seq: int, created: str,
+def _ticket_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: datetime,
                   context: Context) -> tuple[str, Any, Any, Any]:
     """(local problem or "", business day, RETURN/VOID reference, sums for `Totals`).
 
     The checks of one ticket that need no other record, in the order the verifier reports
     them; the sums are the few integers `Totals.add_ticket_sums` needs, so that the main
     process never holds the parsed payload."""
+    training, type_seq, created = bool(head[2]), head[3], head[4]
     problem = chain.ticket_problem(payload)
     if problem:
         return f"ticket incohérent : {problem}", None, None, None
     if payload.get("training") is not training:
         return "indicateur école du ticket différent de l'enveloppe", None, None, None
     day = payload.get("business_date")
-    if day != chain.business_date(created, context.tz, context.cutoff).isoformat():
+    if day != chain.business_date_at(moment, context.tz, context.cutoff).isoformat():
         return f"journée {day} incohérente avec l'heure {created}", None, None, None
     try:
         kind = payload["kind"]
@@ -136,11 +137,12 @@ def _ticket_facts(payload: dict[str, Any], training: bool, type_seq: int, create
     return "", day, ref, sums
 
 
-def _typed_facts(rtype: str, payload: dict[str, Any], head: tuple[Any, ...],
+def _typed_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: datetime,
                  context: Context | None) -> Any:
     """The per-type facts of one record that the sequential pass needs (see `Verifier`)."""
+    rtype = head[1]
     if rtype == "TICKET":  # without INIT (no context) the sequential pass stops before this
-        return context and _ticket_facts(payload, bool(head[2]), head[3], head[4], context)
+        return context and _ticket_facts(payload, head, moment, context)
     if rtype == "DUPLICATE":
         try:
             return payload["of"]["type_seq"], payload["copy_no"], payload["of"]["hash"]
@@ -169,48 +171,48 @@ def _facts(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
     facts: list[Fact] = []
     for row in rows:
         head = row[:5] + row[6:9] + row[10:]
-        early, payload, late = _read_payload(row)
+        canonical = row[5].encode("utf-8")
+        early, moment, payload, late = _read_payload(row, canonical)
         if early:
             facts.append((*head, early, None, ""))
             break
-        late = late or _hash_fault(context, row) or _signature_fault(key, row)
-        facts.append((*head, "", _typed_facts(row[1], payload, head, context), late))
+        late = late or _hash_fault(context, row, canonical) or _signature_fault(key, row)
+        facts.append((*head, "", _typed_facts(payload, head, moment, context), late))
         if late:
             break
     return facts
 
 
-def _read_payload(row: Row) -> tuple[str, Any, str]:
-    """(early fault, payload, canonical-form fault) of one row."""
+def _read_payload(row: Row, canonical: bytes) -> tuple[str, Any, Any, str]:
+    """(early fault, parsed time, payload, canonical-form fault) of one row."""
     try:
-        chain.parse_utc(row[4])
+        moment = chain.parse_utc(row[4])
     except ValueError:
-        return f"horodatage illisible : {row[4]!r}", None, ""
-    canonical = row[5].encode("utf-8")
+        return f"horodatage illisible : {row[4]!r}", None, None, ""
     late = ""
     try:
-        payload = chain.loads_strict(canonical)
+        payload = chain.loads_strict(row[5])
     except chain.CanonicalError as error:  # a float or NaN: readable, not canonical
         late = f"contenu non canonique (modifié hors de l'application) : {error}"
         try:
             payload = json.loads(canonical)
         except ValueError as unreadable:
-            return f"contenu illisible : {unreadable}", None, ""
+            return f"contenu illisible : {unreadable}", None, None, ""
     if not isinstance(payload, dict):
-        return "contenu non canonique : objet attendu", None, ""
+        return "contenu non canonique : objet attendu", None, None, ""
     if not late:
         try:
             chain.check_canonical(canonical, payload)
         except chain.CanonicalError as error:
             late = f"contenu non canonique (modifié hors de l'application) : {error}"
-    return "", payload, late
+    return "", moment, payload, late
 
 
-def _hash_fault(context: Context | None, row: Row) -> str:
+def _hash_fault(context: Context | None, row: Row, canonical: bytes) -> str:
     envelope = chain.envelope_bytes(
         seq=row[0], rtype=row[1], training=bool(row[2]), type_seq=row[3], created_utc=row[4],
         register=context.register if context else "", prev_hash=row[6], prev_type_hash=row[7],
-        payload=row[5].encode("utf-8"), fmt=row[11],
+        payload=canonical, fmt=row[11],
     )
     if chain.record_hash(envelope) != row[8]:
         return "hash recalculé différent : contenu ou en-tête modifié"
