@@ -113,11 +113,40 @@ def plan_from_config(config: Config | None, path: Path):
     if key_file is not None and not key_file.exists():
 
         def connect(key: str):
+            refusal = key_refusal(kafinea.url, kafinea.username, key)
+            if refusal is not None:
+                raise WizardError(refusal)
             write_access_key(key_file, key)
             return build_till(config)
 
         return StartPlan(connect=connect, start_inputs=scanner_starter(config), **common)
     return StartPlan(till=build_till(config), start_inputs=scanner_starter(config), **common)
+
+
+def key_refusal(url: str, email: str, key: str) -> str | None:
+    """Why Kafinea refuses this key, or None when it accepts it or cannot be reached now
+    (offline first: the till sells and the sync worker logs in later)."""
+    from appliance.kafinea.client import KafineaClient  # noqa: PLC0415
+    from appliance.kafinea.errors import (  # noqa: PLC0415
+        ApiError,
+        BadCredentials,
+        KafineaError,
+        NotSent,
+        OutcomeUnknown,
+    )
+
+    try:
+        with KafineaClient(url, email, key.strip(), timeout_s=10) as client:
+            client.login()
+    except BadCredentials:
+        return f"Kafinea refuse la clé d'accès de {email}"
+    except (NotSent, OutcomeUnknown):
+        return None
+    except ApiError as error:
+        return f"Kafinea refuse la connexion ({error.code})"
+    except KafineaError:
+        return f"{url} ne répond pas comme une instance Kafinea"
+    return None
 
 
 def scanner_starter(config: Config):

@@ -10,7 +10,9 @@ import time
 import pytest
 
 from appliance.cli import main
-from appliance.commands.run import WizardBackend, WizardError, parse_window
+from appliance.commands.demo import write_demo_config
+from appliance.commands.run import WizardBackend, WizardError, parse_window, plan_from_config
+from appliance.config import load_config
 from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ui.sdnotify import Notifier, watchdog_interval_s
 
@@ -136,3 +138,29 @@ def test_wizard_login_says_precisely_why_it_failed(sandbox, tmp_path):
         backend.check_login(f"http://127.0.0.1:{port}", sandbox.username, sandbox.access_key)
     with pytest.raises(WizardError, match="https:// obligatoire"):
         backend.check_login("http://example.org", sandbox.username, sandbox.access_key)
+
+
+def test_login_screen_key_is_checked_then_stored_0600(sandbox, tmp_path):
+    config_path = write_demo_config(tmp_path, sandbox, "none")
+    key_file = tmp_path / "kafinea.key"
+    key_file.unlink()  # the key is not stored: the kiosk asks for it
+    plan = plan_from_config(load_config(config_path), config_path)
+    assert plan.till is None and plan.connect is not None
+    assert plan.username == sandbox.username
+    with pytest.raises(WizardError, match="refuse la clé") as refused:
+        plan.connect("not-the-key")
+    assert "not-the-key" not in str(refused.value)
+    assert not key_file.exists()
+    till = plan.connect(sandbox.access_key)
+    try:
+        assert key_file.read_text().strip() == sandbox.access_key
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        # Let the first catalogue pull (a background thread of the bootstrap) finish before
+        # closing: it is what proves the stored key works.
+        deadline = time.monotonic() + 30
+        while not till.status().catalog_products and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert till.status().catalog_products > 0
+        time.sleep(1)  # the same pull then stores the register record
+    finally:
+        till.close()
