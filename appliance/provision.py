@@ -518,11 +518,21 @@ def _owner_ids(root: Path, name: str | None) -> tuple[int, int] | None:
 
 
 def apply_changes(root: Path, changes: list[FileChange]) -> None:
-    """Stage every file next to its target, then rename all into place (all or nothing staged)."""
+    """Put `changes` in place under `root`, all or nothing staged (see `apply_placed`)."""
+    apply_placed([(_under(root, change.path), change) for change in changes], root)
+
+
+def apply_placed(placed: list[tuple[Path, FileChange]], root: Path) -> None:
+    """Stage every file next to its target, then rename all into place.
+
+    A file that cannot be staged (read-only or full disk, a file where a directory should
+    be) removes what was staged and raises SetupError: nothing is applied. The renames that
+    follow do not fail in practice; a power cut among them leaves the setup file on the boot
+    partition, so the next boot applies it again.
+    """
     staged: list[tuple[Path, Path | None]] = []
     try:
-        for change in changes:
-            target = _under(root, change.path)
+        for target, change in placed:
             target.parent.mkdir(parents=True, exist_ok=True)
             if change.content is None and change.symlink_to is None:
                 staged.append((target, None))
@@ -654,11 +664,12 @@ def _provision(
                 warnings.append(warning)
     elif setup.kafinea is not None:
         warnings.append("Kafinea login not checked (--offline)")
-    apply_changes(root, changes)
+    # The record on the boot partition is staged with the rest: a read-only or full boot
+    # partition stops everything before any file is replaced.
     record = source.with_name(APPLIED_FILE_NAME)
-    apply_changes(source.parent, [FileChange(PurePosixPath("/" + APPLIED_FILE_NAME),
-                                             scrubbed_text(original, setup, at).encode(),
-                                             0o644)])
+    scrubbed = FileChange(PurePosixPath("/" + APPLIED_FILE_NAME),
+                          scrubbed_text(original, setup, at).encode(), 0o644)
+    apply_placed([(_under(root, c.path), c) for c in changes] + [(record, scrubbed)], root)
     source.unlink()
     _sync_dir(source.parent)
     return Outcome(applied=setup.sections(), warnings=warnings, record=record)
@@ -681,6 +692,7 @@ __all__ = [
     "SetupFile",
     "WifiSetup",
     "apply_changes",
+    "apply_placed",
     "check_login",
     "expand_instance",
     "nm_keyfile",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import stat
 import threading
@@ -379,3 +380,15 @@ def test_command_on_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["setup", "--from", str(tmp_path / "none.toml"), "--root", str(tmp_path)])
     assert code == 1
     assert "file not found" in capsys.readouterr().err
+
+
+def test_a_boot_partition_that_cannot_be_written_stops_everything(tmp_path: Path) -> None:
+    """The scrubbed record is staged with the rest: failing there applies nothing at all."""
+    root, boot = tmp_path / "root", tmp_path / "boot"
+    source = drop(boot, FULL)
+    # Something in the way of the record's staging file (as a read-only FAT would be).
+    (boot / f".{APPLIED_FILE_NAME}.setup-{os.getpid()}").mkdir()
+    with pytest.raises(SetupError, match="cannot write"):
+        provision(source, root, online=False)
+    assert files_under(root) == {"var/lib/appliance/setup-status.json"}
+    assert source.read_text() == FULL
