@@ -5,6 +5,11 @@ Thin on purpose: it parses arguments and hands each subcommand to a small module
 parser. Handlers return the process exit code and turn our errors into one clear line: a
 cashier or a technician never sees a traceback. Command modules import heavy libraries (Kivy,
 evdev, pyusb) inside their handlers, so `appliance --help` stays instant everywhere.
+
+When the command line names a subcommand, only that subcommand's module is imported: the kiosk
+(`appliance run`) starts under systemd on every boot and must not pay for the sandbox, the
+journal export or provisioning modules it never uses. The module of command `NAME` is
+`appliance.commands.NAME`.
 """
 
 from __future__ import annotations
@@ -33,7 +38,14 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The modules to import: the named subcommand's alone, or all of them for the overview."""
+    first_word = next((word for word in argv if not word.startswith("-")), None)
+    chosen = f"appliance.commands.{first_word}"
+    return (chosen,) if chosen in COMMAND_MODULES else COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="appliance",
         description="Caisse enregistreuse pour les boutiques qui tiennent leurs comptes"
@@ -41,14 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"appliance {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in command_modules_for(argv):
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
