@@ -244,7 +244,7 @@ def main() -> None:
             f" {rate:8.0f} records/s, ok={result['ok']} {result['failure']}"
         )
         print(
-            f"    CPU: main {result['cpu_main']:.1f} s, signature workers"
+            f"    CPU: main {result['cpu_main']:.1f} s, workers"
             f" {result['cpu_workers']:.1f} s -> about {idle:.0f} s"
             f" ({result['records'] / idle:.0f} records/s) on {args.workers} idle cores"
             f" | peak RSS main {result['rss_mb']:.0f} MB, worker"

@@ -92,7 +92,9 @@ def parse_canonical(text: bytes) -> Any:
     return value
 
 
-_STRICT = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)  # built once: cheap
+# Built once: `json.loads` / `json.dumps` with options build a new decoder / encoder per call.
+_STRICT = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads_strict(text: str | bytes) -> Any:
@@ -114,11 +116,7 @@ def check_canonical(text: bytes, value: Any) -> None:
     simple = (b"null" not in text
               and _LONG_NUMBER not in text.translate(_DIGITS_AS_ZERO)
               and (text.isascii() or unicodedata.is_normalized("NFC", text.decode("utf-8"))))
-    if simple:
-        again = json.dumps(value, sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False).encode("utf-8")
-    else:
-        again = canonical_bytes(value)
+    again = _ENCODER.encode(value).encode("utf-8") if simple else canonical_bytes(value)
     if again != text:
         raise CanonicalError("not in canonical form")
 

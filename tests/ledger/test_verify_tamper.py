@@ -162,3 +162,22 @@ def test_progress_is_reported_while_verifying(data, monkeypatch):
     seen = []
     assert verify.verify_database(data / DB_NAME, data / HEAD_NAME, progress=seen.append).ok
     assert seen[:2] == [5, 10]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_float_amount_is_refused_as_non_canonical_not_just_as_a_hash_mismatch(data, workers):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 5)
+    raw.execute("UPDATE journal SET payload = replace(payload, '\"rounding\":0',"
+                " '\"rounding\":0.0') WHERE seq = ?", (seq,))
+    report = verify_database(data / DB_NAME, data / HEAD_NAME, workers=workers)
+    assert report.failure_seq == seq and "non canonique" in report.failure
+
+
+def test_an_impossible_timestamp_is_unreadable(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 3)
+    raw.execute("UPDATE journal SET created_utc = '2026-13-45T09:00:00.000Z' WHERE seq = ?",
+                (seq,))
+    report = _verify(data)
+    assert report.failure_seq == seq and "horodatage illisible" in report.failure
