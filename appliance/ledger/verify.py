@@ -8,8 +8,11 @@ into every archive, so that an auditor runs
 with no secret and none of our code installed. Exit code 0: intact; 1: the first failing
 record and the reason; 2: usage or I/O error. `--json` prints the report as JSON.
 
-The records stream through once (memory stays flat whatever the size); signatures are checked
-in batches, on worker processes when the machine has several cores. Checks, per record:
+The records stream through once (memory stays flat whatever the size). The record-local work
+(parse the payload once, canonical form, recomputed hash, signature, a ticket's own arithmetic
+and business day) runs on worker processes, in batches of seqs that a database worker reads
+itself; each record comes back as a small tuple of facts (`Fact`), and the main process runs
+the sequential checks on those, in seq order, without parsing any payload. Checks, per record:
 sequence continuity; hash chain (global and per type); canonical payload; recomputed hash;
 signature with the key of the INIT record; per-type numbering without gap; time never going
 back; ticket arithmetic and VAT rounding rule; business day of each ticket and no ticket in a
@@ -449,7 +452,7 @@ def _context(first: Row | None) -> Context | None:
 
 class Source:
     """Where the records come from: the first row, the worker jobs covering every record in
-    seq order, and the rows again (second pass, only when references need checking)."""
+    seq order, and the tickets again (second pass, only when references need checking)."""
 
     def first(self) -> Row | None:
         raise NotImplementedError
@@ -457,7 +460,8 @@ class Source:
     def jobs(self) -> Iterator[Job]:
         raise NotImplementedError
 
-    def rows(self) -> Iterator[Row]:
+    def tickets(self) -> Iterator[tuple[int, int, str]]:
+        """(training, ticket number, hash) of every TICKET, for the reference checks."""
         raise NotImplementedError
 
 
@@ -511,9 +515,9 @@ def _check_refs(verifier: Verifier, source: Source) -> None:
         return
     wanted = {(training, number) for _, training, number, _ in verifier.refs}
     found: dict[tuple[int, int], str] = {}
-    for row in source.rows():
-        if row[1] == "TICKET" and (row[2], row[3]) in wanted:
-            found[(row[2], row[3])] = row[8]
+    for training, number, hash_hex in source.tickets():
+        if (training, number) in wanted:
+            found[(training, number)] = hash_hex
     for seq, training, number, hash_hex in sorted(verifier.refs):
         if found.get((training, number)) != hash_hex:
             raise Broken(seq, f"référence au ticket n° {number} introuvable ou différente")
@@ -566,10 +570,13 @@ class DatabaseSource(Source):
         for start in range(low, high + 1, BATCH):
             yield _database_facts, (self.uri, start, min(start + BATCH - 1, high))
 
-    def rows(self) -> Iterator[Row]:
+    def tickets(self) -> Iterator[tuple[int, int, str]]:
+        """Only the three columns needed: no payload crosses into Python."""
         connection = _connect(self.uri)
         try:
-            yield from _database_rows(connection.execute("SELECT * FROM journal ORDER BY seq"))
+            for training, number, hash_ in connection.execute(
+                    "SELECT training, type_seq, hash FROM journal WHERE rtype = 'TICKET'"):
+                yield training, number, hash_.hex()
         finally:
             connection.close()
 
@@ -629,8 +636,10 @@ class ArchiveSource(Source):
         while chunk := list(itertools.islice(lines, BATCH)):
             yield _archive_facts, (chunk,)
 
-    def rows(self) -> Iterator[Row]:
-        return map(_archive_row, io.BytesIO(self.text))
+    def tickets(self) -> Iterator[tuple[int, int, str]]:
+        for row in map(_archive_row, io.BytesIO(self.text)):
+            if row[1] == "TICKET":
+                yield row[2], row[3], row[8]
 
 
 def _archive_files(path: Path) -> dict[str, bytes]:
