@@ -23,14 +23,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from appliance import __version__
 from appliance.config import Config
 from appliance.devices.drawer import Drawer, PrinterDrawer
 from appliance.devices.printer import Printer
 from appliance.kafinea.errors import KafineaError
 from appliance.kafinea.sync import SyncWorker
 from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord
-from appliance.ledger.journal import Journal, JournalError, JournalRecord, utc_now
+from appliance.ledger.export import export_archive
+from appliance.ledger.journal import Journal, JournalError, JournalRecord, key_id, utc_now
 from appliance.ledger.outbox import Outbox
 from appliance.pos.barcode import decode
 from appliance.pos.errors import PosError
@@ -47,6 +52,8 @@ from appliance.register_settings import Refreshed, RefreshRefused, local_registe
 from appliance.till_cash import CashDesk
 from appliance.till_errors import (
     CustomerError,
+    DeviceUnavailable,
+    ExportError,
     InvalidBarcode,
     InvalidInput,
     LineNotFound,
@@ -69,7 +76,7 @@ from appliance.till_present import (
     session_view,
     ticket_view,
 )
-from appliance.till_printing import Printing
+from appliance.till_printing import NO_PRINTER, Printing
 from appliance.till_records import Recorder, receipt_code, register_code
 from appliance.till_sync import StatusListener, SyncBoard
 from appliance.till_tickets import (
@@ -82,8 +89,11 @@ from appliance.till_tickets import (
     set_return_quantity,
 )
 from appliance.till_views import (
+    AboutView,
     CashMovementView,
     CategoryView,
+    DeviceTestResult,
+    JournalExport,
     LineView,
     MethodTotal,
     ParkedView,
@@ -110,11 +120,16 @@ from appliance.till_views import (
 )
 
 __all__ = [
+    "AboutView",
     "CashMovementView",
     "CategoryView",
     "CustomerError",
+    "DeviceTestResult",
+    "DeviceUnavailable",
+    "ExportError",
     "InvalidBarcode",
     "InvalidInput",
+    "JournalExport",
     "LineNotFound",
     "LineView",
     "MethodTotal",
@@ -738,6 +753,70 @@ class Till:
             raise TillError("vérification du journal indisponible", key="journal")
         with self._lock:
             return self._p.verify()
+
+    # -- technician: devices, about, export ------------------------------------------------
+
+    def print_test_page(self) -> DeviceTestResult:
+        """Print the printer's test page (blocking up to the printer timeout: a worker thread).
+
+        A printer failure is the result's French reason (and the status turns offline), not a
+        refusal; only a register without a printer is refused (`DeviceUnavailable`).
+        """
+        with self._lock:
+            if not self._p.printer.present:
+                raise DeviceUnavailable(NO_PRINTER, key="no_printer")
+            error = self._printing.test_page()
+        if error:
+            return DeviceTestResult(False, f"Imprimante : {error}")
+        return DeviceTestResult(True, "Imprimante : page de test imprimée")
+
+    def test_drawer(self) -> DeviceTestResult:
+        """Open the drawer without a sale. The law wants every such opening journaled, so the
+        DRAWER_OPEN_NO_SALE event is written first, whether the drawer then opens or not."""
+        with self._use_case():
+            if not self._printing.drawer.present:
+                raise DeviceUnavailable("aucun tiroir-caisse configuré", key="no_drawer")
+            self._p.journal.event("DRAWER_OPEN_NO_SALE", label="test du tiroir")
+            error = self._printing.kick()
+        if error:
+            return DeviceTestResult(False, f"Tiroir : {error}")
+        return DeviceTestResult(True, "Tiroir : ouvert (ouverture notée au journal)")
+
+    def about(self) -> AboutView:
+        """Version, register, the journal key's fingerprint (`key_id`, the function the
+        journal and `appliance journal verify` use) and the data directory."""
+        with self._lock:
+            public_key = load_pem_public_key(self._p.journal.public_key_pem())
+            record = self._p.catalog.register()
+            return AboutView(
+                version=__version__,
+                register_name=record.name if record else self._p.journal.settings.register,
+                register_code=self._code,
+                key_fingerprint=key_id(public_key),  # type: ignore[arg-type]
+                data_dir=str(self._p.config.data_dir),
+            )
+
+    def export_journal(self, dest_dir: str | Path) -> JournalExport:
+        """Write the whole journal as a verifiable ZIP archive into `dest_dir` (a mounted USB
+        stick) and journal the ARCHIVE record. Blocking: run it on a worker thread.
+
+        Raises `ExportError` when the folder is missing or cannot be written; nothing is
+        journaled then.
+        """
+        folder = Path(dest_dir)
+        if not folder.is_dir():
+            raise ExportError(f"dossier d'export introuvable : {folder} (clé USB retirée ?)")
+        stamp = self._now().astimezone(self._p.zone).strftime("%Y%m%d-%H%M%S")
+        out = folder / f"journal-{self._code}-{stamp}.zip"
+        with self._use_case():
+            try:
+                result = export_archive(self._p.journal, out)
+            except OSError as error:
+                out.with_name(out.name + ".part").unlink(missing_ok=True)
+                raise ExportError(
+                    f"export impossible dans {folder} : {error.strerror or error}"
+                ) from error
+        return JournalExport(str(result.path), result.last_seq, result.sha256)
 
     def add_closer(self, closer: Callable[[], None]) -> None:
         """Something to release when the Till closes (the sync lock file)."""

@@ -19,6 +19,8 @@ The original error stays attached as `__cause__`.
      ├── TicketNotFound         return/void/reprint of a ticket the journal does not hold
      ├── PermissionDenied       wrong manager PIN
      ├── RegisterError          register record missing from the catalogue / Kafinea
+     ├── DeviceUnavailable      printer or drawer test on a register without one
+     ├── ExportError            journal export folder missing or not writable
      └── InvalidInput           any other refused value (negative quantity, bad discount...)
 """
 
@@ -85,6 +87,14 @@ class PermissionDenied(TillError):
 
 class RegisterError(TillError):
     key = "register_error"
+
+
+class DeviceUnavailable(TillError):
+    key = "device_unavailable"
+
+
+class ExportError(TillError):
+    key = "export_error"
 
 
 class InvalidInput(TillError):

@@ -37,6 +37,9 @@ class Printing:
     def report(self, report: Report) -> str:
         return self._run(lambda: self.printer.print_report(report))
 
+    def test_page(self) -> str:
+        return self._run(self.printer.print_test_page)
+
     def kick(self) -> str:
         """Open the drawer; "" when it opened or there is none to open, else the error."""
         if not self.drawer.present:

@@ -275,3 +275,32 @@ class VerifyResult:
     ok: bool
     records: int
     message: str  # French sentence: "journal intègre (1 234 enregistrements)" or the break
+
+
+@dataclass(frozen=True)
+class DeviceTestResult:
+    """Outcome of a printer or drawer test from the manager screen: a device failure is a
+    result (the technician reads why), not a refusal."""
+
+    ok: bool
+    message: str  # French: "Imprimante : page de test imprimée" or the device's reason
+
+
+@dataclass(frozen=True)
+class AboutView:
+    """What support asks for on the phone: version, register, key fingerprint, data folder."""
+
+    version: str
+    register_name: str
+    register_code: str
+    key_fingerprint: str  # the journal key's id, as `appliance journal verify` prints it
+    data_dir: str
+
+
+@dataclass(frozen=True)
+class JournalExport:
+    """A journal archive written to a removable stick."""
+
+    path: str
+    last_seq: int
+    sha256: str

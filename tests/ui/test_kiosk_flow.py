@@ -230,6 +230,38 @@ def test_training_mode_marks_tickets_and_shows_the_banner(kiosk, parts):
     kiosk.tap(kiosk.screen().ids.back_button)
 
 
+def test_technician_tools_printer_drawer_about_and_usb_export(kiosk, parts, tmp_path):
+    _sandbox, printer, _config = parts
+    enter_manager(kiosk)
+    manager = kiosk.screen()
+    kiosk.tap(manager.ids.printer_test_button)
+    kiosk.wait_for(lambda: "imprimée" in manager.detail_text, what="printer test")
+    assert manager.detail_text == "Imprimante : page de test imprimée"
+    printer.wait_for_receipt(timeout=10)
+    kiosk.tap(manager.ids.drawer_test_button)
+    kiosk.wait_for(lambda: manager.detail_text.startswith("Tiroir"), what="drawer test")
+    assert "ouvert" in manager.detail_text
+    kiosk.tap(manager.ids.about_button)
+    about = kiosk.app.till.about()
+    assert about.key_fingerprint in manager.detail_text
+    assert about.data_dir in manager.detail_text
+    manager.mount_patterns = (str(tmp_path / "media" / "*"),)
+    manager.mount_check = lambda _path: True  # no USB bus here: the folder stands for a stick
+    kiosk.tap(manager.ids.export_button)  # nothing plugged in
+    assert "Aucune clé USB" in manager.detail_text
+    assert kiosk.app.root.ids.message.is_error
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
+    kiosk.tap(manager.ids.export_button)
+    kiosk.tap(kiosk.button(str(stick)))
+    assert manager.exporting or list(stick.glob("journal-*.zip"))
+    kiosk.wait_for(lambda: not manager.exporting, timeout=30, what="export")
+    written = list(stick.glob("journal-*.zip"))
+    assert len(written) == 1 and str(written[0]) in manager.detail_text
+    kiosk.screenshot("08c-manager-export")
+    kiosk.tap(manager.ids.back_button)
+
+
 def test_kafinea_down_during_sales_then_back(kiosk, parts):
     sandbox, printer, _config = parts
     till = kiosk.app.till

@@ -9,15 +9,16 @@ Long work (refresh, verification) runs on worker threads; progress comes back th
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from appliance import __version__
-from appliance.till import StatusView, TillError
+from appliance.till import DeviceTestResult, JournalExport, StatusView, TillError
 from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
 from appliance.ui.dialogs import ask_pin, choose, confirm
 from appliance.ui.i18n import tr
+from appliance.ui.usb import MOUNT_PATTERNS, usb_mounts
 
 
 class ManagerScreen(Screen):
@@ -26,6 +27,10 @@ class ManagerScreen(Screen):
     detail_text = StringProperty("")
     progress = NumericProperty(0)
     last_scan = StringProperty("")
+    exporting = BooleanProperty(False)
+    # where a stick may be mounted; tests point these at a temporary folder
+    mount_patterns: tuple[str, ...] = MOUNT_PATTERNS
+    mount_check = None  # None: os.path.ismount
 
     @property
     def app(self):
@@ -164,6 +169,74 @@ class ManagerScreen(Screen):
         lines = [tr._("Rapport X — {n} tickets").format(n=x.ticket_count)]
         lines += [f"{m.label} : {self.app.money(m.expected_cents)}" for m in x.methods]
         self.detail_text = "\n".join(lines)
+
+    def test_printer(self) -> None:
+        self.detail_text = tr._("Impression de la page de test…")
+        run_in_background(
+            self.till.print_test_page, self._device_done, self._failed, "test-printer"
+        )
+
+    def test_drawer(self) -> None:
+        self.detail_text = tr._("Ouverture du tiroir…")
+        run_in_background(self.till.test_drawer, self._device_done, self._failed, "test-drawer")
+
+    def _device_done(self, result: DeviceTestResult) -> None:
+        self.detail_text = tr._(result.message)
+        self.app.message(self.detail_text, error=not result.ok)
+
+    def show_about(self) -> None:
+        try:
+            about = self.till.about()
+        except TillError as error:
+            self.app.error(error)
+            return
+        self.detail_text = "\n".join(
+            [
+                tr._("Version du logiciel : {v}").format(v=about.version),
+                tr._("Caisse : {name} ({code})").format(
+                    name=about.register_name, code=about.register_code
+                ),
+                tr._("Empreinte de la clé du journal : {k}").format(k=about.key_fingerprint),
+                tr._("Données : {d}").format(d=about.data_dir),
+            ]
+        )
+
+    def export_journal(self) -> None:
+        """Offer the writable USB mount points; the archive is written on a worker thread."""
+        if self.exporting:
+            return
+        check = {} if self.mount_check is None else {"is_mount": self.mount_check}
+        mounts = usb_mounts(self.mount_patterns, **check)
+        if not mounts:
+            self.detail_text = tr._("Aucune clé USB détectée : branchez une clé puis réessayez")
+            self.app.message(self.detail_text, error=True)
+            return
+        choose(tr._("Exporter le journal vers"), [(m, m) for m in mounts], self._export_to)
+
+    def _export_to(self, folder: str) -> None:
+        self.exporting = True
+        self.progress = 0.5
+        self.detail_text = tr._("Export du journal vers {d}… ne retirez pas la clé").format(
+            d=folder
+        )
+        run_in_background(
+            lambda: self.till.export_journal(folder),
+            self._exported,
+            self._export_failed,
+            name="journal-export",
+        )
+
+    def _exported(self, result: JournalExport) -> None:
+        self.exporting = False
+        self.progress = 1
+        self.detail_text = tr._("Journal exporté ({n} enregistrements) : {p}").format(
+            n=result.last_seq, p=result.path
+        )
+        self.app.message(tr._("Journal exporté, vous pouvez retirer la clé"))
+
+    def _export_failed(self, error: BaseException) -> None:
+        self.exporting = False
+        self._failed(error)
 
     def handle_scan(self, code: str) -> None:
         """The scanner test: the code read is shown here, nothing is sold."""
