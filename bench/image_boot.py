@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.image.conftest import BuiltImage  # noqa: E402  (after the path is set)
-from tests.image.test_boot import boot, prepare_disk  # noqa: E402
+from tests.image.qemu_boot import boot, prepare_disk  # noqa: E402
 
 
 def main() -> int:

@@ -1,5 +1,10 @@
 """Boot the amd64 stand-in under QEMU (software emulation) and look at what the till did.
 
+NOT COLLECTED YET (file name without test_): on this 2-core machine the VM reaches the
+provisioning unit (which found two bugs, fixed) but the report never arrived within the time
+available; bench/image_boot.py drives the same helpers. Rename to test_boot.py once a boot
+passes end to end.
+
 A test `appliance-setup.toml` and a small report script go onto a copy of the image's FAT
 partition (mtools, no mount); QEMU boots Debian's kernel and initrd from the build with the
 command line of the FAT's cmdline.txt plus `systemd.run=` of the report script, which waits for
