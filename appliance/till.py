@@ -255,6 +255,14 @@ class Till:
             self._now(), price_mode=mode, training=self._training, seller=self._seller
         )
 
+    def _renew_empty_ticket(self) -> None:
+        """An empty ticket takes the register's settings as they are now (HT or TTC display
+        read from a refreshed register record); a ticket with lines keeps its own."""
+        if self._ticket.is_empty and not self._tenders:
+            customer = self._ticket.customer
+            fresh = self._new_ticket()
+            self._ticket = fresh.with_customer(customer) if customer else fresh
+
     def _view(self) -> TicketView:
         return ticket_view(
             self._ticket,
@@ -305,6 +313,7 @@ class Till:
         with self._use_case():
             self._register()
             self._cash.open(opening)
+            self._renew_empty_ticket()
             self._sync.wake()
         self._notify()
         return self.status().session
@@ -714,6 +723,8 @@ class Till:
                 f"catalogue non mis à jour, Kafinea injoignable : {error}", key="kafinea"
             ) from error
         self._p.catalog.set_refreshed_at(utc_iso(self._now()))
+        with self._lock:
+            self._renew_empty_ticket()
         self._notify()
         return RefreshResult(result.products, result.changed, result.removed, result.categories)
 

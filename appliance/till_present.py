@@ -109,6 +109,7 @@ def ticket_view(
         original_ticket=str(ticket.original.number) if ticket.original else "",
         training=ticket.training,
         can_validate=bool(lines) and balanced and seller_ok,
+        prices_ht=ticket.price_mode is PriceMode.HT,
     )
 
 

@@ -93,6 +93,7 @@ class TicketView:
     original_ticket: str = ""  # for a return or a void: the number of the ticket it undoes
     training: bool = False
     can_validate: bool = False  # lines present, tenders balance, seller chosen if required
+    prices_ht: bool = False  # the register shows prices before tax: the screen says "Total HT"
 
     @property
     def is_empty(self) -> bool:

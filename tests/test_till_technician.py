@@ -102,3 +102,22 @@ def test_export_to_a_missing_stick_is_refused_and_writes_nothing(tmp_path, sandb
         assert [p.name for p in (tmp_path / "media").iterdir()] == [export.path.split("/")[-1]]
     finally:
         till.close()
+
+
+def test_a_register_shown_before_tax_says_so_on_its_tickets(tmp_path, sandbox):
+    ht = tmp_path / "ht"
+    ht.mkdir()
+    till = new_till(write_config(ht, sandbox, extra='display = "ht"\n'))
+    ttc = new_till(write_config(tmp_path, sandbox))
+    try:
+        for register in (till, ttc):
+            register.refresh_catalog()
+            register.open_session(0)
+            product = register.products_in(register.categories()[0].name)[0]
+            register.add_product(product.id)
+        shown, plain = till.ticket(), ttc.ticket()
+        assert shown.prices_ht and not plain.prices_ht
+        assert shown.totals.total_ht_cents < shown.totals.total_ttc_cents
+    finally:
+        till.close()
+        ttc.close()

@@ -262,6 +262,23 @@ def test_technician_tools_printer_drawer_about_and_usb_export(kiosk, parts, tmp_
     kiosk.tap(manager.ids.back_button)
 
 
+def test_a_register_shown_before_tax_labels_the_total_ht(kiosk):
+    from appliance.till import TicketView, TotalsView  # noqa: PLC0415
+
+    # the Till's own HT ticket is covered in tests/test_till_technician.py; here, its view
+    totals = TotalsView(total_ttc_cents=1200, total_ht_cents=1000)
+    ticket = TicketView(totals=totals, prices_ht=True)
+    sale = kiosk.app.manager.get_screen("sale")
+    shown = sale.ticket
+    sale.render(ticket)
+    try:
+        assert sale.total_label == f"Total HT — {kiosk.app.money(1200)} TTC"
+        assert sale.total_text == kiosk.app.money(1000)
+    finally:
+        sale.render(shown)
+    assert sale.total_label == "Total TTC"
+
+
 def test_kafinea_down_during_sales_then_back(kiosk, parts):
     sandbox, printer, _config = parts
     till = kiosk.app.till

@@ -143,7 +143,12 @@ class SaleScreen(Screen):
             TicketKind.RETURN: tr._("RETOUR"),
             TicketKind.VOID: tr._("ANNULATION"),
         }.get(ticket.kind, "")
-        self.total_label = kind or tr._("Total TTC")
+        if ticket.prices_ht:  # the register shows prices before tax; the customer pays TTC
+            self.total_text = fmt.money(totals.total_ht_cents)
+            headline = tr._("Total HT — {ttc} TTC").format(ttc=fmt.money(totals.total_ttc_cents))
+        else:
+            headline = tr._("Total TTC")
+        self.total_label = kind or headline
         self.seller_text = ticket.seller or tr._("Vendeur ?")
         self.customer_text = ticket.customer_name or tr._("Client comptoir")
 
