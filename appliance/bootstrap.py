@@ -188,14 +188,7 @@ def build_till(
         else:
             sync.start()
             till.add_closer(resources.close)
-            stop = threading.Event()
-            till.add_closer(stop.set)
-            threading.Thread(
-                target=_refresh_periodically,
-                args=(till, stop),
-                name="catalog-refresh",
-                daemon=True,
-            ).start()
+            till.add_closer(_start_periodic_refresh(till))
     return till
 
 
@@ -206,10 +199,40 @@ def _first_refresh(till: Till) -> None:
         log.warning("catalogue non chargé au démarrage : %s", error.message)
 
 
+class _Closing(Exception):
+    """The Till is closing: the running refresh gives up at its next page of products."""
+
+
+def _start_periodic_refresh(till: Till) -> Callable[[], None]:
+    """Start the refresh thread; the closer returned stops it and waits for it, so a refresh
+    still writing never meets a catalogue the Till has already closed."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_refresh_periodically, args=(till, stop), name="catalog-refresh", daemon=True
+    )
+    thread.start()
+
+    def close() -> None:
+        stop.set()
+        thread.join()  # bounded: the fetch stops at its next page, each request has a timeout
+
+    return close
+
+
 def _refresh_periodically(till: Till, stop: threading.Event) -> None:
     """Pull what changed in Kafinea now and then (incremental: one round trip when nothing)."""
-    while True:
-        _first_refresh(till)
+
+    def progress(_done: int, _total: int) -> None:
+        if stop.is_set():
+            raise _Closing
+
+    while not stop.is_set():
+        try:
+            till.refresh_catalog(progress)
+        except TillError as error:
+            log.warning("catalogue non mis à jour : %s", error.message)
+        except _Closing:
+            return
         if stop.wait(REFRESH_EVERY_S):
             return
 

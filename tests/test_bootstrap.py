@@ -1,5 +1,6 @@
 """Building the Till from a configuration: catalogue refreshes, Kafinea down, background sync."""
 
+import threading
 import time
 from decimal import Decimal
 from types import SimpleNamespace
@@ -97,3 +98,22 @@ def test_background_worker_delivers_and_only_one_runs(tmp_path, sandbox):
     finally:
         second.close()
         till.close()
+
+
+def test_closing_during_the_start_up_refresh_stops_it_cleanly(tmp_path, sandbox):
+    config = write_config(tmp_path, sandbox)
+    new_till(config).close()  # the catalogue exists: the next start refreshes in the background
+    sandbox.set_faults(latency_ms=150)
+    failures, start = [], sandbox.calls()
+    previous, threading.excepthook = threading.excepthook, failures.append
+    try:
+        till = new_till(config, start_sync=True)
+        deadline = time.monotonic() + 10
+        while sandbox.calls() == start and time.monotonic() < deadline:
+            time.sleep(0.01)
+        till.close()  # while the refresh is still talking to Kafinea
+        assert not [t for t in threading.enumerate() if t.name == "catalog-refresh"]
+    finally:
+        threading.excepthook = previous
+        sandbox.set_faults()
+    assert failures == []
