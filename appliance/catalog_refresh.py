@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from appliance.ledger.catalog import (
     CatalogProduct,
     RegisterRecord,
     Seller,
+    hex_colour,
 )
 from appliance.pos.receipt import ShopIdentity
 from appliance.register_settings import (
@@ -40,6 +42,7 @@ from appliance.register_settings import (
 )
 
 FULL_EVERY = 24
+log = logging.getLogger(__name__)
 
 
 def catalog_product(remote: RemoteProduct) -> CatalogProduct:
@@ -125,6 +128,14 @@ def _split(value: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split("|##|") if part.strip()) if text else ()
 
 
+def _colour(text: str, role: str) -> str | None:
+    """A register colour as "#RRGGBB", or None: a typo in Kafinea keeps the default theme."""
+    colour = hex_colour(text)
+    if text and colour is None:
+        log.warning("caisse : couleur %s ignorée, %r n'est pas de la forme #RRGGBB", role, text)
+    return colour
+
+
 def register_record(
     client: KafineaClient, schema: SchemaMap, config: Config, tax_keys: dict[int, str]
 ) -> tuple[RegisterRecord, str]:
@@ -168,14 +179,8 @@ def register_record(
         rounding_cents=local.rounding_cents or ROUNDING.get(get("rounding").casefold(), 1),
         display=local.display or get("display").lower() or "ttc",
         decimals=local.decimals if local.decimals is not None else int(get("decimals") or 2),
-        colours=tuple(
-            (key, value)
-            for key, value in (
-                ("primary", get("color_primary")),
-                ("secondary", get("color_secondary")),
-            )
-            if value
-        ),
+        primary_colour=_colour(get("color_primary"), "color_primary"),
+        accent_colour=_colour(get("color_secondary"), "color_secondary"),
         receipt_header=tuple(line for line in get("receipt_header").splitlines() if line),
         receipt_footer=tuple(line for line in get("receipt_footer").splitlines() if line),
         printer_address=get("printer_address"),

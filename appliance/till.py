@@ -692,6 +692,8 @@ class Till:
                 training=self._training,
                 catalog_updated_at=self._p.catalog.refreshed_at(),
                 catalog_products=self._p.catalog.count(),
+                primary_colour=record.primary_colour if record else None,
+                accent_colour=record.accent_colour if record else None,
             )
 
     def sync_status(self) -> SyncStatus:

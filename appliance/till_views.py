@@ -217,6 +217,9 @@ class StatusView:
     training: bool = False
     catalog_updated_at: str = ""
     catalog_products: int = 0
+    # The register's "#RRGGBB" colours from Kafinea (None: the default theme's).
+    primary_colour: str | None = None
+    accent_colour: str | None = None
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,22 @@ def test_closing_during_the_start_up_refresh_stops_it_cleanly(tmp_path, sandbox)
         threading.excepthook = previous
         sandbox.set_faults()
     assert failures == []
+
+
+def test_register_colours_come_from_kafinea_and_a_bad_one_is_ignored(tmp_path, sandbox, caplog):
+    config = write_config(tmp_path, sandbox)
+    till = new_till(config)  # first start: the register record is read from the sandbox
+    try:
+        status = till.status()
+        assert (status.primary_colour, status.accent_colour) == ("#1F5F8B", "#F2C14E")
+        record = till._p.catalog.register()
+        assert (record.primary_colour, record.accent_colour) == ("#1F5F8B", "#F2C14E")
+        shop_of(sandbox).revise(record.id, color_primary="bleu nuit", color_secondary="")
+        with caplog.at_level("WARNING", logger="appliance.catalog_refresh"):
+            till.refresh_catalog()
+        assert "bleu nuit" in caplog.text and "color_primary" in caplog.text
+        status = till.status()
+        assert (status.primary_colour, status.accent_colour) == (None, None)
+        assert till.status().register_name == record.name  # the rest of the record still read
+    finally:
+        till.close()

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 WRITE_BATCH = 500
 _TRIGRAM = 3
 _SEPARATORS = re.compile(r"\s+")
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 def normalise(text: str) -> str:
@@ -129,6 +130,8 @@ class RegisterRecord:
     display: str = "ttc"  # "ttc" or "ht"
     decimals: int = 2
     colours: tuple[tuple[str, str], ...] = ()  # (category, "#RRGGBB")
+    primary_colour: str | None = None  # "#RRGGBB" from Kafinea's color_primary, else None
+    accent_colour: str | None = None  # "#RRGGBB" from Kafinea's color_secondary, else None
     receipt_header: tuple[str, ...] = ()
     receipt_footer: tuple[str, ...] = ()
     printer_address: str = ""
@@ -155,12 +158,21 @@ class RegisterRecord:
             display=data.get("display", "ttc"),
             decimals=data.get("decimals", 2),
             colours=tuple(tuple(pair) for pair in data.get("colours", ())),
+            # Absent in caches written before the colours were kept: they read as None.
+            primary_colour=hex_colour(data.get("primary_colour")),
+            accent_colour=hex_colour(data.get("accent_colour")),
             receipt_header=tuple(data.get("receipt_header", ())),
             receipt_footer=tuple(data.get("receipt_footer", ())),
             printer_address=data.get("printer_address", ""),
             shop=_shop_from(data.get("shop") or {}),
             tax_keys=tuple((int(rate), str(key)) for rate, key in data.get("tax_keys", ())),
         )
+
+
+def hex_colour(value: object) -> str | None:
+    """`value` as "#RRGGBB" (upper case) if it is one, else None: the theme takes no other."""
+    text = str(value or "").strip()
+    return text.upper() if _HEX_COLOUR.fullmatch(text) else None
 
 
 def _shop_from(data: dict[str, object]) -> ShopIdentity:

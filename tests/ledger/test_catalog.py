@@ -1,3 +1,4 @@
+import json
 import threading
 
 import pytest
@@ -8,6 +9,7 @@ from appliance.ledger.catalog import (
     PaymentMethod,
     RegisterRecord,
     Seller,
+    hex_colour,
     normalise,
 )
 from appliance.pos.receipt import ShopIdentity
@@ -128,6 +130,8 @@ def test_register_record_and_watermark_round_trip(tmp_path):
         payment_methods=(PaymentMethod("CASH", "Espèces", True),),
         rounding_cents=5,
         colours=(("Épicerie", "#aa3300"),),
+        primary_colour="#1F5F8B",
+        accent_colour="#F2C14E",
         shop=ShopIdentity("Épicerie Martin", address_lines=("1 rue X",), siret="1" * 14),
         tax_keys=((2000, "tax1"), (550, "tax2")),
     )
@@ -141,6 +145,33 @@ def test_register_record_and_watermark_round_trip(tmp_path):
     assert again.register() == record
     assert again.watermark() == "2026-11-28 10:00:00"
     again.close()
+
+
+def test_a_cache_written_before_the_register_colours_upgrades_to_none(tmp_path):
+    path = tmp_path / "old.sqlite"
+    first = Catalog(path)
+    old = json.loads(RegisterRecord("50x1", "Caisse 1", rounding_cents=5).to_json())
+    del old["primary_colour"], old["accent_colour"]  # the record as the previous version wrote it
+    first.set_meta("register", json.dumps(old))
+    first.set_watermark("2026-11-28 10:00:00")
+    first.close()
+    again = Catalog(path)
+    record = again.register()
+    assert record is not None
+    assert (record.primary_colour, record.accent_colour) == (None, None)
+    assert (record.name, record.rounding_cents) == ("Caisse 1", 5)
+    assert again.watermark() == "2026-11-28 10:00:00"
+    again.close()
+
+
+def test_only_hex_colours_are_kept():
+    assert hex_colour("#1f5f8b") == "#1F5F8B"
+    assert hex_colour(" #F2C14E ") == "#F2C14E"
+    for bad in (None, "", "bleu", "#12345", "#1234567", "1F5F8B", "#GGGGGG"):
+        assert hex_colour(bad) is None
+    text = RegisterRecord("50x1", "Caisse 1", primary_colour="#1F5F8B").to_json()
+    tampered = json.loads(text) | {"primary_colour": "rouge"}
+    assert RegisterRecord.from_json(json.dumps(tampered)).primary_colour is None
 
 
 def test_reads_from_other_threads_during_a_refresh(catalog):
