@@ -75,15 +75,25 @@ def handle(args: argparse.Namespace) -> int:
                 "Codes-barres à taper au clavier, puis Entrée : " + ", ".join(codes),
                 file=sys.stderr,
             )
-        from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
         from appliance.ui.launch import run_kiosk  # noqa: PLC0415  (after the Kivy environment is set)
         from appliance.ui.sdnotify import Notifier  # noqa: PLC0415
 
         # READY=1 on the first frame as `appliance run` does: scripts and tests wait on it.
         notifier = Notifier()
-        return run_kiosk(
-            StartPlan(till=till, language="fr"), on_first_frame=lambda: notifier.notify("READY=1")
-        )
+        return run_kiosk(demo_plan(till), on_first_frame=lambda: notifier.notify("READY=1"))
+
+
+def demo_plan(till):
+    """The demo's start plan: the sandbox register's colours paint the theme, as in `run`."""
+    from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
+
+    status = till.status()
+    return StartPlan(
+        till=till,
+        language="fr",
+        primary_colour=status.primary_colour,
+        accent_colour=status.accent_colour,
+    )
 
 
 def sample_barcodes(till, count: int = 4) -> list[str]:

@@ -120,7 +120,15 @@ def plan_from_config(config: Config | None, path: Path):
             return build_till(config)
 
         return StartPlan(connect=connect, start_inputs=scanner_starter(config), **common)
-    return StartPlan(till=build_till(config), start_inputs=scanner_starter(config), **common)
+    till = build_till(config)
+    status = till.status()  # after the first refresh: the register's colours, if any
+    return StartPlan(
+        till=till,
+        start_inputs=scanner_starter(config),
+        primary_colour=status.primary_colour,
+        accent_colour=status.accent_colour,
+        **common,
+    )
 
 
 def key_refusal(url: str, email: str, key: str) -> str | None:

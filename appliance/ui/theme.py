@@ -49,9 +49,9 @@ class Theme(EventDispatcher):
     text = ColorProperty((0.1, 0.11, 0.13, 1))
     muted = ColorProperty((0.42, 0.45, 0.5, 1))
     primary = ColorProperty(Palette.primary)
-    on_primary = ColorProperty((1, 1, 1, 1))
+    text_on_primary = ColorProperty((1, 1, 1, 1))
     accent = ColorProperty(Palette.accent)
-    on_accent = ColorProperty((0.08, 0.08, 0.1, 1))
+    text_on_accent = ColorProperty((0.08, 0.08, 0.1, 1))
     pay = ColorProperty((0.1, 0.55, 0.27, 1))
     danger = ColorProperty((0.78, 0.16, 0.16, 1))
     warning = ColorProperty((0.95, 0.7, 0.1, 1))
@@ -60,6 +60,6 @@ class Theme(EventDispatcher):
     def apply_register_colours(self, primary: str | None, accent: str | None) -> None:
         """Repaint from the register's hex colours; a bad value keeps the default."""
         self.primary = hex_to_rgba(primary, Palette.primary)
-        self.on_primary = readable_text_on(self.primary)
+        self.text_on_primary = readable_text_on(self.primary)
         self.accent = hex_to_rgba(accent, Palette.accent)
-        self.on_accent = readable_text_on(self.accent)
+        self.text_on_accent = readable_text_on(self.accent)

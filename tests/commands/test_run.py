@@ -10,7 +10,7 @@ import time
 import pytest
 
 from appliance.cli import main
-from appliance.commands.demo import write_demo_config
+from appliance.commands.demo import demo_plan, demo_till, write_demo_config
 from appliance.commands.run import WizardBackend, WizardError, parse_window, plan_from_config
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import running_sandbox
@@ -164,3 +164,20 @@ def test_login_screen_key_is_checked_then_stored_0600(sandbox, tmp_path):
         time.sleep(1)  # the same pull then stores the register record
     finally:
         till.close()
+
+
+def test_the_sale_plan_carries_the_register_colours_for_the_theme(sandbox, tmp_path):
+    config_path = write_demo_config(tmp_path, sandbox, "none")  # the key is stored
+    plan = plan_from_config(load_config(config_path), config_path)
+    try:
+        assert plan.till is not None
+        assert (plan.primary_colour, plan.accent_colour) == ("#1F5F8B", "#F2C14E")
+    finally:
+        plan.till.close()
+
+
+def test_the_demo_plan_carries_the_sandbox_register_colours(tmp_path):
+    with demo_till(tmp_path) as till:
+        plan = demo_plan(till)
+        assert plan.till is till
+        assert (plan.primary_colour, plan.accent_colour) == ("#1F5F8B", "#F2C14E")

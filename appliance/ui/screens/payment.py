@@ -58,7 +58,7 @@ class PaymentScreen(Screen):
                 text=method.label,
                 font_size="20sp",
                 bg=self.app.theme.primary,
-                fg=self.app.theme.on_primary,
+                fg=self.app.theme.text_on_primary,
             )
             button.bind(on_release=lambda _b, code=method.code: self.pay_with(code))
             box.add_widget(button)
