@@ -8,9 +8,7 @@ Long work (refresh, verification) runs on worker threads; progress comes back th
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from appliance import __version__
 from appliance.till import DeviceTestResult, JournalExport, StatusView, TillError
@@ -18,10 +16,11 @@ from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
 from appliance.ui.dialogs import ask_pin, choose, confirm
 from appliance.ui.i18n import tr
+from appliance.ui.screens.base import TillScreen
 from appliance.ui.usb import MOUNT_PATTERNS, usb_mounts
 
 
-class ManagerScreen(Screen):
+class ManagerScreen(TillScreen):
     pin = StringProperty("")  # the PIN that opened this screen (training needs it again)
     status_text = StringProperty("")
     detail_text = StringProperty("")
@@ -31,14 +30,6 @@ class ManagerScreen(Screen):
     # where a stick may be mounted; tests point these at a temporary folder
     mount_patterns: tuple[str, ...] = MOUNT_PATTERNS
     mount_check = None  # None: os.path.ismount
-
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    @property
-    def till(self):
-        return self.app.till
 
     def prepare(self, pin: str = "", **_context) -> None:
         self.pin = pin or self.pin

@@ -7,20 +7,19 @@ failure only changes the message and offers a reprint (a counted DUPLICATA).
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from appliance.till import TicketKind, TicketView, TillError, ValidatedTicket
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
+from appliance.ui.screens.base import TillScreen
 from appliance.ui.widgets import KButton, apply_key
 
 QUICK_CASH_CENTS: tuple[int, ...] = (500, 1000, 2000, 5000)
 
 
-class PaymentScreen(Screen):
+class PaymentScreen(TillScreen):
     ticket = ObjectProperty(TicketView(), rebind=True)
     entry = StringProperty("")
     due_text = StringProperty("")
@@ -31,14 +30,6 @@ class PaymentScreen(Screen):
     result = ObjectProperty(None, allownone=True)
     result_text = StringProperty("")
     refund = BooleanProperty(False)
-
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    @property
-    def till(self):
-        return self.app.till
 
     def prepare(self, **_context) -> None:
         self.stage = "tender"

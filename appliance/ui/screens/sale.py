@@ -7,7 +7,6 @@ what it is (quantity, price, line discount %, ticket discount %) for the selecte
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -18,12 +17,12 @@ from kivy.properties import (
 )
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from appliance.till import TicketKind, TicketView, TillError
 from appliance.ui import fmt
 from appliance.ui.dialogs import CustomerDialog, SearchDialog, ask_pin, choose
 from appliance.ui.i18n import tr
+from appliance.ui.screens.base import TillScreen
 from appliance.ui.theme import hex_to_rgba
 from appliance.ui.widgets import KButton, apply_key
 
@@ -45,7 +44,7 @@ class ProductButton(KButton):
     product_id = StringProperty("")
 
 
-class SaleScreen(Screen):
+class SaleScreen(TillScreen):
     ticket = ObjectProperty(TicketView(), rebind=True)
     entry = StringProperty("")
     selected_line = NumericProperty(-1)
@@ -58,14 +57,6 @@ class SaleScreen(Screen):
     parked_count = NumericProperty(0)
     has_sellers = BooleanProperty(False)
     _catalog_of = None  # the Till whose catalogue the buttons show
-
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    @property
-    def till(self):
-        return self.app.till
 
     # -- entering the screen ----------------------------------------------------------------
 

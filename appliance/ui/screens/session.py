@@ -5,15 +5,14 @@ Each forwards to the Till; closing and printing run on a worker thread and repor
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from appliance.till import TillError, ZReport
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
 from appliance.ui.dialogs import ask_pin
 from appliance.ui.i18n import tr
+from appliance.ui.screens.base import TillScreen
 from appliance.ui.widgets import KButton, apply_key
 
 # Euro notes and coins, in cents, largest first: the opening float can be counted with them.
@@ -41,17 +40,9 @@ def denomination_label(cents: int) -> str:
     return f"{cents // 100} €" if cents >= 100 else f"{cents} c"
 
 
-class _TillScreen(Screen):
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    @property
-    def till(self):
-        return self.app.till
 
 
-class FloatScreen(_TillScreen):
+class FloatScreen(TillScreen):
     """The opening float: count notes and coins, or type the total."""
 
     counts = DictProperty({})
@@ -139,7 +130,7 @@ class FloatScreen(_TillScreen):
         )
 
 
-class CashMoveScreen(_TillScreen):
+class CashMoveScreen(TillScreen):
     """Money put in or taken out of the drawer, with a reason."""
 
     direction = StringProperty("out")  # "in" | "out"
@@ -180,7 +171,7 @@ class CashMoveScreen(_TillScreen):
         self.app.show("sale")
 
 
-class ClosingScreen(_TillScreen):
+class ClosingScreen(TillScreen):
     """Count each payment method, close the session, show expected vs counted and the Z."""
 
     counted = DictProperty({})
@@ -269,7 +260,7 @@ class ClosingScreen(_TillScreen):
         self.app.show("float")
 
 
-class TicketsScreen(_TillScreen):
+class TicketsScreen(TillScreen):
     """An earlier ticket, by number or by scanning its receipt: return, void or reprint."""
 
     entry = StringProperty("")
