@@ -11,37 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kafinea_pull import start_sandbox  # same folder: the pull benchmark's sandbox starter
+
 from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.vtql import cond, select
-
-
-def start_sandbox(data: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "appliance",
-            "sandbox",
-            "--port",
-            "0",
-            "--data",
-            str(data),
-            "--products",
-            "5000",
-        ],
-        stdout=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    process.stdout.readline()
-    return process
 
 
 def measure(
@@ -96,7 +75,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        process = start_sandbox(Path(tmp))
+        process = start_sandbox(Path(tmp), 5000)
         try:
             info = json.loads((Path(tmp) / "sandbox.json").read_text())
             with KafineaClient(info["url"], info["username"], info["access_key"]) as setup:
