@@ -64,6 +64,7 @@ def _close(args: argparse.Namespace) -> int:
     methods = [
         {
             "method": m.method,
+            "label": m.label,
             "expected_cents": m.expected_cents,
             "counted_cents": m.counted_cents,
             "difference_cents": m.difference_cents,
@@ -84,12 +85,20 @@ def _close(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(f"Z n° {z.number} : {z.ticket_count} tickets")
+        if z.number:
+            print(f"Z n° {z.number} : {tickets_text(z.ticket_count)}")
+        else:
+            print("session clôturée : aucun ticket, pas de Z du jour")
         for m in methods:
             gap = m["difference_cents"]
             print(
-                f"  {m['method']} : attendu {format_amount(m['expected_cents'])}, compté"
+                f"  {m['label']} : attendu {format_amount(m['expected_cents'])}, compté"
                 f" {format_amount(m['counted_cents'])}, écart {'+' if gap > 0 else ''}"
                 f"{format_amount(gap)}"
             )
     return 0
+
+
+def tickets_text(count: int) -> str:
+    """French plural: "0 ticket", "1 ticket", "2 tickets" (French keeps 0 singular)."""
+    return f"{count} ticket" if count < 2 else f"{count} tickets"

@@ -55,7 +55,10 @@ def test_z_text_gives_french_amounts(config, capsys):
     close = ["session", "close", "--config", str(config), "--count", "cash:1499.50"]
     assert main([*close, "--count", "card:0"]) == 0
     out = capsys.readouterr().out
-    assert "CASH : attendu 1\u202f500,00 €, compté 1\u202f499,50 €, écart -0,50 €" in out
+    assert "session clôturée : aucun ticket" in out
+    assert "Espèces : attendu 1\u202f500,00 €, compté 1\u202f499,50 €, écart -0,50 €" in out
+    assert "Carte bancaire : attendu 0,00 €" in out
+    assert "CASH" not in out
 
 
 def test_bad_amounts_are_one_line_errors(config, capsys):
@@ -65,3 +68,24 @@ def test_bad_amounts_are_one_line_errors(config, capsys):
     assert "MOYEN:MONTANT" in capsys.readouterr().err
     assert main(["session", "close", "--config", str(config), "--count", "cash:1"]) == 1
     assert "aucune session" in capsys.readouterr().err
+
+
+def test_z_text_counts_tickets_in_french(config, capsys):
+    assert main(["session", "open", "--config", str(config), "--float", "20"]) == 0
+    till = new_till(config)
+    try:
+        product = till.products_in(till.categories()[0].name)[0]
+        if till.sellers():
+            till.set_seller(till.sellers()[0])
+        till.add_product(product.id)
+        till.pay("CASH", product.price_cents)
+        till.validate(print_receipt=False)
+    finally:
+        till.close()
+    capsys.readouterr()
+    close = ["session", "close", "--config", str(config), "--count", "cash:20"]
+    assert main([*close, "--count", "card:0", "--count", "cheque:0"]) == 0
+    out = capsys.readouterr().out
+    assert "Z n° 1 : 1 ticket\n" in out
+    assert "  Espèces : attendu" in out
+    assert "  Chèque : attendu 0,00 €" in out
