@@ -20,11 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from appliance.config import Config
+from appliance.kafinea.account_pull import pull_accounts
 from appliance.kafinea.catalog_pull import RemoteProduct, pull_catalog
 from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.mapping import Targets, to_cents
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.kafinea.vtql import cond, select
+from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache, CachedAccount
 from appliance.ledger.catalog import (
     Catalog,
     CatalogProduct,
@@ -243,6 +245,7 @@ def refresh(
     for remote in result.changed:
         for key, rate in remote.taxes.items():
             tax_keys[int((rate * 100).quantize(Decimal(1)))] = key
+    refresh_accounts(client, schema, config, full=runs % FULL_EVERY == 0)
     record, street = register_record(client, schema, config, tax_keys)
     catalog.set_register(record)
     catalog.set_meta("street", street)
@@ -257,3 +260,22 @@ def refresh(
         categories=len(catalog.categories()),
         round_trips=client.round_trips - before,
     )
+
+
+def refresh_accounts(
+    client: KafineaClient, schema: SchemaMap, config: Config, *, full: bool
+) -> int:
+    """Bring the customer account cache up to date (the till's offline account search);
+    a full listing also drops accounts deleted in Kafinea. Returns how many changed."""
+    with AccountCache(config.data_dir / ACCOUNTS_NAME) as cache:
+        since = None if full else (cache.watermark() or None)
+        pulled = pull_accounts(client, schema, since=since, known_modified=cache.modified_of)
+        changed = cache.apply(
+            CachedAccount(a.id, a.name, a.number, a.phone, a.email, a.modifiedtime)
+            for a in pulled.changed
+        )
+        if pulled.complete:
+            cache.keep_only(pulled.ids)
+        if pulled.watermark:
+            cache.set_watermark(pulled.watermark)
+    return changed

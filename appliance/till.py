@@ -33,6 +33,7 @@ from appliance.devices.drawer import Drawer, PrinterDrawer
 from appliance.devices.printer import Printer
 from appliance.kafinea.errors import KafineaError
 from appliance.kafinea.sync import SyncWorker
+from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache
 from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord
 from appliance.ledger.export import export_archive
 from appliance.ledger.journal import Journal, JournalError, JournalRecord, key_id, utc_now
@@ -90,6 +91,7 @@ from appliance.till_tickets import (
 )
 from appliance.till_views import (
     AboutView,
+    AccountView,
     CashMovementView,
     CategoryView,
     DeviceTestResult,
@@ -121,6 +123,7 @@ from appliance.till_views import (
 
 __all__ = [
     "AboutView",
+    "AccountView",
     "CashMovementView",
     "CategoryView",
     "CustomerError",
@@ -186,6 +189,7 @@ class TillParts:
     refresh: Callable[[ProgressCallback | None], Refreshed] | None = None
     verify: Callable[[], VerifyResult] | None = None
     clock: Callable[[], datetime] = utc_now
+    accounts: AccountCache | None = None  # None: the cache file in the data directory
 
 
 class Till:
@@ -193,6 +197,7 @@ class Till:
 
     def __init__(self, parts: TillParts) -> None:
         self._p = parts
+        self._accounts = parts.accounts or AccountCache(parts.config.data_dir / ACCOUNTS_NAME)
         self._lock = threading.RLock()
         self._closers: list[Callable[[], None]] = []
         self._local = local_register(parts.config) if parts.config.kafinea is None else None
@@ -467,10 +472,34 @@ class Till:
             raise SellerError(f"vendeur inconnu de cette caisse : {name}")
         return Party(seller.id, seller.name)
 
+    def search_accounts(self, text: str, limit: int = 30) -> tuple[AccountView, ...]:
+        """Customer accounts whose name, number, phone or e-mail contains `text`, from the
+        local copy refreshed with the catalogue (works offline; a few ms: the screen still
+        calls it off its thread). Not under the Till's lock: the cache has its own."""
+        default = self._register_or_none()
+        default_id = default.default_account_id if default else ""
+        return tuple(
+            AccountView(a.id, a.name, a.number, a.phone, a.email, a.id == default_id)
+            for a in self._accounts.search(text, limit)
+        )
+
+    def _register_or_none(self) -> RegisterRecord | None:
+        try:
+            return self._register()
+        except RegisterError:
+            return None
+
     def set_customer(self, account_id: str | None) -> TicketView:
-        """Charge the ticket to a customer account (Kafinea id); None: the default account."""
+        """Charge the ticket to a customer account (Kafinea id); None or the register's
+        default account: the counter sale. The name comes from the account cache (it shows
+        on the ticket and the receipt); an id the cache does not know yet is kept as typed,
+        and Kafinea says at sync whether it exists."""
         with self._use_case():
-            customer = Party(account_id, account_id) if account_id else None
+            default = self._register_or_none()
+            if not account_id or (default and account_id == default.default_account_id):
+                return self._change(self._ticket.with_customer(None))
+            known = self._accounts.by_id(account_id)
+            customer = Party(account_id, known.name if known else account_id)
             return self._change(self._ticket.with_customer(customer))
 
     def park(self) -> ParkedView:
@@ -847,4 +876,5 @@ class Till:
             self._p.journal.stop()
             self._printing.close()
             self._p.catalog.close()
+            self._accounts.close()
             self._p.journal.close()

@@ -67,6 +67,7 @@ def parked_view(entry: Parked) -> ParkedView:
         total_cents=ticket.totals().total_ttc,
         seller=ticket.seller.name if ticket.seller else "",
         label=", ".join(line.label for line in ticket.lines[:3]),
+        customer=ticket.customer.name if ticket.customer else "",
     )
 
 

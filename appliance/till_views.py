@@ -149,6 +149,18 @@ class CategoryView:
 
 
 @dataclass(frozen=True)
+class AccountView:
+    """A customer account in the search results of the sale screen."""
+
+    id: str  # Kafinea id, e.g. 11x42
+    name: str
+    number: str = ""  # account_no, e.g. CPT12
+    phone: str = ""
+    email: str = ""
+    is_default: bool = False  # the register's default account ("Client comptoir")
+
+
+@dataclass(frozen=True)
 class ParkedView:
     id: int
     parked_at: str
@@ -156,6 +168,7 @@ class ParkedView:
     total_cents: int
     seller: str = ""
     label: str = ""  # first product names, for the recall list
+    customer: str = ""  # the chosen account's name; empty for the default account
 
 
 @dataclass(frozen=True)

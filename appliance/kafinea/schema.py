@@ -84,7 +84,13 @@ ROLES: dict[str, ModuleRole] = {
         ("Accounts",),
         ("Comptes", "Organisations", "Organizations", "Accounts"),
         required=True,
-        fields={"name": _f("accountname", "nom du compte", "organization name", required=True)},
+        fields={
+            "name": _f("accountname", "nom du compte", "organization name", required=True),
+            # What a cashier types to find a customer at the till (account search).
+            "number": _f("account_no", "numéro de compte", "account no"),
+            "phone": _f("phone", "téléphone", "phone"),
+            "email": _f("email1", "e-mail", "email"),
+        },
     ),
     "users": ModuleRole(
         "Users",

@@ -39,6 +39,7 @@ CREATE INDEX IF NOT EXISTS account_name ON account(name_norm);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+ACCOUNTS_NAME = "accounts.sqlite"  # in the data directory, beside the catalogue
 WRITE_BATCH = 500
 _NOT_DIGIT = re.compile(r"\D")
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .\-]*[0-9]")

@@ -30,6 +30,65 @@ DEFAULT_ACCOUNT = "Client comptoir"
 SELLERS = (("Marie", "Dupont"), ("Karim", "Benali"), ("Julie", "Martin"))
 MAX_EXTRA_PRODUCTS = 200_000
 
+# The shop's customer accounts (name, street, postcode, city, phone, e-mail): enough to try the
+# till's account search, with accents, both apostrophes and phone numbers in several spellings.
+CUSTOMER_ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    (DEFAULT_ACCOUNT, "Vente au comptoir", "35000", "Rennes", "", ""),
+    (
+        "Mairie de Cesson-Sévigné",
+        "1 esplanade de l'Hôtel de Ville",
+        "35510",
+        "Cesson-Sévigné",
+        "02 99 83 52 00",
+        "accueil@ville-cesson-sevigne.fr",
+    ),
+    ("Boulangerie Le Fournil", "8 rue Saint-Malo", "35000", "Rennes", "02 99 30 12 45", ""),
+    (
+        "Association Les Amis du Livre",
+        "3 place Sainte-Anne",
+        "35000",
+        "Rennes",
+        "",
+        "contact@amisdulivre.fr",
+    ),
+    ("L'Atelier d'Éloïse", "14 rue de Penhoët", "35000", "Rennes", "06 12 34 56 78", ""),
+    ("Café de l’Opéra", "2 place de la Mairie", "35000", "Rennes", "02.99.79.11.22", ""),
+    ("Crêperie Ty Gwenn", "21 rue de la Soif", "35000", "Rennes", "+33 2 99 31 44 55", ""),
+    (
+        "Hélène Lefèvre",
+        "5 allée des Tilleuls",
+        "35700",
+        "Rennes",
+        "06 98 76 54 32",
+        "helene.lefevre@orange.fr",
+    ),
+    ("François Le Goff", "17 boulevard de Sévigné", "35700", "Rennes", "07 61 22 33 44", ""),
+    ("Zoé Ménard", "9 rue d'Antrain", "35700", "Rennes", "", "zoe.menard@laposte.net"),
+    ("Noël Béranger", "40 avenue Aristide Briand", "35000", "Rennes", "06 45 67 89 01", ""),
+    ("Gaëlle Kerhervé", "3 impasse du Moulin", "35510", "Cesson-Sévigné", "06 07 08 09 10", ""),
+    ("Jérôme D'Aubigné", "11 rue Châteaubriand", "35000", "Rennes", "", "jerome.daubigne@free.fr"),
+    ("Maison Guérin & Fils", "6 quai Lamennais", "35000", "Rennes", "02 99 78 00 01", ""),
+    ("École maternelle Jean-Macé", "1 rue Jean Macé", "35700", "Rennes", "02 99 87 65 43", ""),
+    (
+        "Crèche Les P'tits Loups",
+        "12 rue de Fougères",
+        "35700",
+        "Rennes",
+        "",
+        "creche@ptitsloups.fr",
+    ),
+    ("Fleuriste Au Jardin d’Aurélie", "25 rue Vasselot", "35000", "Rennes", "02 99 40 50 60", ""),
+    ("Théâtre du Vieux-Saint-Étienne", "14 rue d'Échange", "35000", "Rennes", "", ""),
+    ("Cédric Prévost", "8 rue Poullain-Duparc", "35000", "Rennes", "06 55 44 33 22", ""),
+    ("Amélie Lécuyer", "2 rue de Brest", "35000", "Rennes", "07 70 80 90 00", "amelie.l@gmail.com"),
+    ("Comité des fêtes de Thorigné", "Place de l'Église", "35235", "Thorigné-Fouillard", "", ""),
+    ("Épicerie solidaire L'Entraide", "30 rue de Nantes", "35000", "Rennes", "02 23 40 11 12", ""),
+    ("Hôtel Le Châtelet", "1 rue de la Monnaie", "35000", "Rennes", "02 99 79 39 39", ""),
+    ("Traiteur Bréhat", "55 rue de Saint-Brieuc", "35000", "Rennes", "06 31 41 59 26", ""),
+    ("Yannick Le Dréau", "4 rue Saint-Hélier", "35000", "Rennes", "", "y.ledreau@wanadoo.fr"),
+    ("Chloé Bénard", "18 rue Legraverend", "35000", "Rennes", "06 27 18 28 18", ""),
+)
+
 _RATES = {"20": "tax1", "10": "tax2", "5.5": "tax3", "2.1": "tax4"}
 
 # (name, price incl. VAT in cents, VAT rate, unit) per category.
@@ -285,16 +344,13 @@ def seed_shop(store: Store, rng: random.Random) -> SeedInfo:
         store.save(int(user.split("x")[1]), {**found[2], "currency_id": currency}, now)
 
     accounts = {}
-    for name, street, code, city in (
-        (DEFAULT_ACCOUNT, "Vente au comptoir", "35000", "Rennes"),
-        ("Mairie de Cesson-Sévigné", "1 esplanade de l'Hôtel de Ville", "35510", "Cesson-Sévigné"),
-        ("Boulangerie Le Fournil", "8 rue Saint-Malo", "35000", "Rennes"),
-        ("Association Les Amis du Livre", "3 place Sainte-Anne", "35000", "Rennes"),
-    ):
+    for name, street, code, city, phone, email in CUSTOMER_ACCOUNTS:
         data = {
             **_blank("Accounts"),
             "accountname": name,
             "account_type": "Client",
+            "phone": phone,
+            "email1": email,
             "bill_street": street,
             "bill_code": code,
             "bill_city": city,
