@@ -2,8 +2,10 @@
 
 Python standard library only, on purpose: this file is copied into every exported archive
 beside `verify.py`, so that anyone can check an archive with Python and `cryptography`, with
-none of our code installed and no secret. The journal writes with these functions and the
-verifier checks with the very same ones: there is one definition of the format.
+none of our code installed and no secret. `orjson`, when installed (it is on the till), only
+makes reading faster (`read_canonical_fast`); every verdict is the same without it. The
+journal writes with these functions and the verifier checks with the very same ones: there is
+one definition of the format.
 
 Canonical JSON (`canonical_bytes`): UTF-8; strings NFC-normalised; object keys sorted by code
 point; separators "," and ":" without spaces; only integers (|n| < 2**53), strings, booleans,
@@ -26,6 +28,11 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+try:  # optional: parses and re-encodes a payload ten times faster than the json module
+    import orjson
+except ImportError:  # an auditor's plain Python: the exact path alone, same verdicts
+    orjson = None
 
 FMT = 1
 ZERO_HASH = "0" * 64
@@ -119,6 +126,37 @@ def check_canonical(text: bytes, value: Any) -> None:
     again = _ENCODER.encode(value).encode("utf-8") if simple else canonical_bytes(value)
     if again != text:
         raise CanonicalError("not in canonical form")
+
+
+_BARE_JSON = b"{}[],:-0123456789"  # what a canonical text holds outside strings and booleans
+
+
+def read_canonical_fast(text: bytes) -> Any | None:
+    """The value of `text` when a quick proof shows it canonical, else None: then the caller
+    takes the exact path (`loads_strict` + `check_canonical`), which also says what is wrong.
+
+    Verifying a million records spends most of its time parsing and re-encoding payloads;
+    orjson does both ten times faster. For integers, strings, booleans, lists and objects it
+    writes byte for byte what `canonical_bytes` writes (a test compares every code point), so
+    an identical re-encoding proves the text canonical once the text, strings aside, holds only
+    integers of under 16 digits (no float, null, NaN) and is NFC. Texts with an escape (rare:
+    a label with a quote) take the exact path, so that splitting at '"' finds the strings.
+    """
+    if orjson is None:
+        return None
+    try:
+        value = orjson.loads(text)
+        again = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    if again != text or b"\\" in text:  # no escape: every '"' opens or closes a string
+        return None
+    bare = b"".join(text.split(b'"')[::2]).replace(b"true", b"").replace(b"false", b"")
+    if bare.translate(None, _BARE_JSON) or _LONG_NUMBER in bare.translate(_DIGITS_AS_ZERO):
+        return None
+    if not (text.isascii() or unicodedata.is_normalized("NFC", text.decode("utf-8"))):
+        return None
+    return value
 
 
 def envelope_bytes(

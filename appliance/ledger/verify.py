@@ -192,6 +192,9 @@ def _read_payload(row: Row, canonical: bytes) -> tuple[str, Any, Any, str]:
         moment = chain.parse_utc(row[4])
     except ValueError:
         return f"horodatage illisible : {row[4]!r}", None, None, ""
+    payload = chain.read_canonical_fast(canonical)
+    if isinstance(payload, dict):
+        return "", moment, payload, ""
     late = ""
     try:
         payload = chain.loads_strict(row[5])
