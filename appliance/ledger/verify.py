@@ -533,19 +533,20 @@ def _connect(uri: str) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True)
 
 
-def _database_rows(cursor: sqlite3.Cursor) -> Iterator[Row]:
-    for (seq, rtype, training, type_seq, created, payload, prev_hash, prev_type_hash,
-         hash_, sig, key_id, fmt) in cursor:
-        yield (seq, rtype, training, type_seq, created, payload, prev_hash.hex(),
-               prev_type_hash.hex(), hash_.hex(), sig, key_id, fmt)
+# The columns of a `Row`, hashes turned into lowercase hex by SQLite itself (whatever the type
+# stored: a tampered TEXT hash is simply a wrong hash, not a crash).
+SELECT_ROWS = ("SELECT seq, rtype, training, type_seq, created_utc, payload,"
+               " lower(hex(prev_hash)), lower(hex(prev_type_hash)), lower(hex(hash)), sig,"
+               " key_id, fmt FROM journal")
 
 
 def _database_facts(context: Context | None, uri: str, first: int, last: int) -> list[Fact]:
     """Worker job: read records `first`..`last` itself (only the range crosses processes)."""
     connection = _connect(uri)
     try:
-        return _facts(context, _database_rows(connection.execute(
-            "SELECT * FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))))
+        return _facts(context, connection.execute(
+            SELECT_ROWS + " WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (first, last)))
     finally:
         connection.close()
 
@@ -557,8 +558,8 @@ class DatabaseSource(Source):
     def first(self) -> Row | None:
         connection = _connect(self.uri)
         try:
-            return next(_database_rows(connection.execute(
-                "SELECT * FROM journal ORDER BY seq LIMIT 1")), None)
+            return connection.execute(
+                SELECT_ROWS + " ORDER BY seq LIMIT 1").fetchone()
         finally:
             connection.close()
 
@@ -577,9 +578,8 @@ class DatabaseSource(Source):
         """Only the three columns needed: no payload crosses into Python."""
         connection = _connect(self.uri)
         try:
-            for training, number, hash_ in connection.execute(
-                    "SELECT training, type_seq, hash FROM journal WHERE rtype = 'TICKET'"):
-                yield training, number, hash_.hex()
+            yield from connection.execute(
+                "SELECT training, type_seq, lower(hex(hash)) FROM journal WHERE rtype = 'TICKET'")
         finally:
             connection.close()
 

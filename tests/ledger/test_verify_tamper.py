@@ -181,3 +181,12 @@ def test_an_impossible_timestamp_is_unreadable(data):
                 (seq,))
     report = _verify(data)
     assert report.failure_seq == seq and "horodatage illisible" in report.failure
+
+
+def test_a_hash_rewritten_as_text_is_a_broken_chain_not_a_crash(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 2)
+    raw.execute("UPDATE journal SET prev_hash = lower(hex(prev_hash)) WHERE seq = ?", (seq,))
+    report = _verify(data)
+    assert (report.ok, report.failure_seq) == (False, seq)
+    assert "chaînage rompu" in report.failure
