@@ -112,3 +112,25 @@ def test_a_flipped_byte_in_the_zip_itself_is_rejected(archive, tmp_path):
     assert not report.ok
     done = _standalone(altered, tmp_path / "auditor", verifier_from=out)
     assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_standalone_verifier_runs_where_processes_are_spawned(archive, tmp_path):
+    """Windows and macOS start worker processes by spawning, not forking: the auditor's
+    `python verify.py archive.zip` must still verify with several workers there."""
+    out, _, _ = archive
+    auditor = tmp_path / "auditor"
+    auditor.mkdir()
+    with zipfile.ZipFile(out) as zipped:
+        zipped.extract("verify.py", auditor)
+        zipped.extract("chain.py", auditor)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import multiprocessing, sys\n"
+        "multiprocessing.set_start_method('spawn')\n"
+        "sys.modules['appliance'] = None  # our package must not be needed\n")
+    done = subprocess.run([sys.executable, "verify.py", "--workers", "2", str(out)],
+                          check=False, cwd=auditor, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "journal intègre" in done.stdout
