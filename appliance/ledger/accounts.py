@@ -214,7 +214,10 @@ class AccountCache:
         query = fold(text)
         if not query or limit <= 0:
             return []
-        words = [phone_digits(query)] if _PHONE_LIKE.fullmatch(query) else query.split(" ")
+        if _PHONE_LIKE.fullmatch(query):
+            words = [phone_digits(query)]
+        else:  # the "l" of "l'ate" matches everything: elided letters only narrow alone
+            words = [w for w in query.split(" ") if len(w) > 1] or query.split(" ")
         where = " AND ".join("search LIKE ? ESCAPE '\\'" for _ in words)
         sql = (
             f"SELECT {_COLUMNS} FROM account WHERE {where}"  # noqa: S608 - placeholders only

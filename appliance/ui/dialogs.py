@@ -1,4 +1,4 @@
-"""Dialogs built in code: choose one item, type a PIN, search the catalogue, pick a customer.
+"""Dialogs built in code: choose one item, type a PIN, search the catalogue, find a customer.
 
 Every dialog has a visible way out ("Annuler") and never closes on Escape or an outside tap;
 scans keep going to the screen underneath (the app routes them), so none of these can
@@ -20,8 +20,9 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
-from appliance.till import TillError
+from appliance.till import AccountView, TillError
 from appliance.ui import fmt
+from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
 from appliance.ui.widgets import Dialog, KButton, Keypad, OnScreenKeyboard, apply_text_key
 
@@ -213,49 +214,125 @@ class SearchDialog(Dialog):
             self.results.add_widget(button)
 
 
+CUSTOMER_KEYBOARD_ROWS: tuple[str, ...] = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN'-.+")
+
+
 class CustomerDialog(Dialog):
-    """The customer account of the ticket: the counter account, or a known account id."""
+    """Find the ticket's customer: type a part of the name, phone, e-mail or account number
+    on the on-screen keyboard, tap the account. "Client comptoir" (the register's default
+    account) is always one tap away.
+
+    The search reads the Till's local copy of the accounts (it works offline) on a worker
+    thread, so a slow disk never holds a frame; an answer for text the cashier has since
+    changed is dropped (`_asked` tells the latest question).
+    """
 
     def __init__(self, on_chosen: Callable[[str | None], Any], **kwargs):
-        super().__init__(size_hint=(0.9, 0.9), **kwargs)
+        super().__init__(size_hint=(0.98, 0.96), **kwargs)
         self.on_chosen = on_chosen
         self.text = ""
+        self._asked = ""
         app = App.get_running_app()
-        box = _frame(self, tr._("Compte client"))
+        box = _frame(self, tr._("Client du ticket"))
+        top = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
+        self.field = Label(
+            text=self._field_text(),
+            color=app.theme.text,
+            font_size="20sp",
+            halign="left",
+            valign="middle",
+            shorten=True,
+        )
+        self.field.bind(size=lambda lbl, size: setattr(lbl, "text_size", size))
+        top.add_widget(self.field)
         counter = KButton(
-            text=tr._("Client comptoir (compte par défaut)"),
-            size_hint_y=None,
-            height=dp(56),
-            bg=app.theme.neutral,
+            text=tr._("Client comptoir"),
+            size_hint_x=0.3,
+            bg=app.theme.accent,
+            fg=app.theme.text_on_accent,
         )
         counter.bind(on_release=lambda *_: self._chosen(None))
-        box.add_widget(counter)
-        box.add_widget(
-            Label(
-                text=tr._("ou tapez le numéro du compte Kafinea (ex. 11x42)"),
-                color=app.theme.muted,
-                size_hint_y=None,
-                height=dp(28),
-            )
-        )
-        self.field = Label(
-            text="_", color=app.theme.text, font_size="24sp", size_hint_y=None, height=dp(44)
-        )
-        box.add_widget(self.field)
-        keyboard = OnScreenKeyboard()
-        keyboard.rows = ["1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/"]
+        top.add_widget(counter)
+        cancel = _cancel_button(self)
+        cancel.size_hint_x = 0.2
+        top.add_widget(cancel)
+        box.add_widget(top)
+        body = BoxLayout(spacing=dp(8))
+        keyboard = OnScreenKeyboard(size_hint_x=0.6)
+        keyboard.rows = list(CUSTOMER_KEYBOARD_ROWS)
         keyboard.bind(on_key=self._key)
-        box.add_widget(keyboard)
-        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
-        row.add_widget(_cancel_button(self))
-        ok = KButton(text=tr._("Valider"), bg=app.theme.pay, fg=(1, 1, 1, 1))
-        ok.bind(on_release=lambda *_: self.text.strip() and self._chosen(self.text.strip()))
-        row.add_widget(ok)
-        box.add_widget(row)
+        body.add_widget(keyboard)
+        self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
+        self.results.bind(minimum_height=self.results.setter("height"))
+        scroll = ScrollView(size_hint_x=0.4)
+        scroll.add_widget(self.results)
+        body.add_widget(scroll)
+        box.add_widget(body)
+        self._hint(tr._("Nom, téléphone, e-mail ou n° de compte"))
+
+    def _field_text(self) -> str:
+        return (self.text or tr._("Rechercher un client") + " : ") + "_"
 
     def _key(self, _keyboard, key: str) -> None:
         self.text = apply_text_key(self.text, key)
-        self.field.text = self.text + "_"
+        self.field.text = self._field_text()
+        Clock.unschedule(self._search)
+        Clock.schedule_once(self._search, 0.15)
+
+    def _search(self, _dt: float) -> None:
+        text = self.text.strip()
+        self._asked = text
+        if len(text) < 2:
+            self._hint(tr._("Nom, téléphone, e-mail ou n° de compte"))
+            return
+        till = App.get_running_app().till
+        run_in_background(
+            lambda: till.search_accounts(text, limit=30),
+            lambda accounts: self._show(text, accounts),
+            lambda error: self._failed(text, error),
+            name="account-search",
+        )
+
+    def _hint(self, text: str) -> None:
+        app = App.get_running_app()
+        self.results.clear_widgets()
+        self.results.add_widget(
+            Label(
+                text=text,
+                color=app.theme.muted,
+                size_hint_y=None,
+                height=dp(48),
+                text_size=(dp(260), None),
+                halign="center",
+            )
+        )
+
+    def _failed(self, text: str, error: BaseException) -> None:
+        if text == self._asked:
+            App.get_running_app().error(error)
+
+    def _show(self, text: str, accounts: Sequence[AccountView]) -> None:
+        if text != self._asked:  # the cashier typed on meanwhile: a newer answer is coming
+            return
+        if not accounts:
+            self._hint(tr._("Aucun client trouvé"))
+            return
+        app = App.get_running_app()
+        self.results.clear_widgets()
+        for account in accounts:
+            detail = "  ".join(
+                part for part in (account.number, account.phone or account.email) if part
+            )
+            button = KButton(
+                text=f"{account.name}\n[size=13sp]{detail}[/size]" if detail else account.name,
+                markup=True,
+                size_hint_y=None,
+                height=dp(60),
+                font_size="15sp",
+                bg=app.theme.neutral,
+            )
+            button.bind(on_release=lambda _btn, chosen=account.id: self._chosen(chosen))
+            self.results.add_widget(button)
 
     def _chosen(self, account: str | None) -> None:
         self.dismiss()

@@ -71,8 +71,12 @@ class Translator(Observable):
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         path = LOCALE_DIR / f"{self.language}.po"
         self._catalogue = load_po(path) if path.exists() else {}
-        for func, largs, _kwargs in list(self._observers):
-            func(*largs, None, None)  # Kivy's rule callback: (its args, instance, value)
+        for observer in list(self._observers):
+            func, largs, _kwargs = observer
+            try:
+                func(*largs, None, None)  # Kivy's rule callback: (its args, instance, value)
+            except ReferenceError:  # its widget is gone (a closed dialog, an earlier kiosk)
+                self._observers.remove(observer)
 
     # Kivy's language calls fbind("_", ...) for `tr._(...)` in a rule: keep the callback.
     def fbind(self, name, func, *largs, **kwargs):

@@ -37,6 +37,8 @@ def test_apostrophes_typed_or_typographic_match(cache):
     assert names(cache.search("l'atelier")) == ["L’Atelier d’Éloïse"]
     assert names(cache.search("d'eloise")) == ["L’Atelier d’Éloïse"]
     assert names(cache.search("eloise atel")) == ["L’Atelier d’Éloïse"]
+    assert names(cache.search("l'a"))[0] == "L’Atelier d’Éloïse"  # the name's start first
+    assert names(cache.search("l'four")) == ["Boulangerie Le Fournil", "Fournitures Bérénice"]
 
 
 def test_phone_in_any_spelling(cache):

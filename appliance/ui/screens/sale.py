@@ -277,7 +277,12 @@ class SaleScreen(TillScreen):
             self.app.message(tr._("Mettez d'abord le ticket en cours en attente"), error=True)
             return
         options = [
-            (p.id, f"{p.parked_at[11:16]}  {p.label}  {fmt.money(p.total_cents)}") for p in parked
+            (
+                p.id,
+                f"{p.parked_at[11:16]}  {p.customer + ' — ' if p.customer else ''}{p.label}"
+                f"  {fmt.money(p.total_cents)}",
+            )
+            for p in parked
         ]
         choose(tr._("Tickets en attente"), options, self._recall)
 
