@@ -38,10 +38,10 @@ from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord
 from appliance.ledger.export import export_archive
 from appliance.ledger.journal import Journal, JournalError, JournalRecord, key_id, utc_now
 from appliance.ledger.outbox import Outbox
+from appliance.ledger.parked import PARKED_NAME, ParkedStore, ParkedStoreError
 from appliance.pos.barcode import decode
 from appliance.pos.errors import PosError
 from appliance.pos.fiscal import original_from_payload, sale_from_payload
-from appliance.pos.parking import ParkingLot
 from appliance.pos.receipt import Receipt
 from appliance.pos.session import CashSession, MovementKind
 from appliance.pos.tax import PriceMode
@@ -190,6 +190,7 @@ class TillParts:
     verify: Callable[[], VerifyResult] | None = None
     clock: Callable[[], datetime] = utc_now
     accounts: AccountCache | None = None  # None: the cache file in the data directory
+    parked: ParkedStore | None = None  # None: the parked tickets file in the data directory
 
 
 class Till:
@@ -210,7 +211,8 @@ class Till:
         self._sync.on_reachability = self._journal_reachability
         self._training = False
         self._seller: Party | None = None
-        self._lot = ParkingLot()
+        self._parked = parts.parked or ParkedStore(parts.config.data_dir / PARKED_NAME)
+        self._lot = self._parked.load()  # tickets parked before a restart are still there
         self._tenders: list[Tender] = []
         self._ticket = self._new_ticket()
 
@@ -503,10 +505,15 @@ class Till:
             return self._change(self._ticket.with_customer(customer))
 
     def park(self) -> ParkedView:
-        """Put the current ticket aside and start an empty one (kept in memory; journaled as an
-        abandoned cart if the till closes with it)."""
+        """Put the current ticket aside and start an empty one. The parked ticket is written
+        to the data directory first (not the journal: it is no sale), so a restart keeps it."""
         with self._use_case():
-            self._lot, number = self._lot.park(self._ticket, self._now())
+            lot, number = self._lot.park(self._ticket, self._now())
+            try:
+                self._parked.save(lot.parked[-1])
+            except ParkedStoreError as error:
+                raise TillError(str(error), key="parked") from error
+            self._lot = lot
             self._tenders = []
             self._ticket = self._new_ticket()
             return parked_view(next(p for p in self._lot.parked if p.number == number))
@@ -533,7 +540,12 @@ class Till:
                     + ", ".join(gone)
                     + " (le ticket reste en attente)"
                 )
-            self._lot, ticket = self._lot.recall(parked_id)
+            lot, ticket = self._lot.recall(parked_id)
+            try:
+                self._parked.remove(parked_id)
+            except ParkedStoreError as error:
+                raise TillError(str(error), key="parked") from error
+            self._lot = lot
             self._tenders = []
             return self._change(ticket)
 
@@ -869,12 +881,11 @@ class Till:
         self._sync.stop()
         for closer in self._closers:  # the refresh timer and the sync lock first
             closer()
-        with self._lock:
-            for entry in self._lot.parked:
-                self._abandon(entry.ticket)
+        with self._lock:  # parked tickets stay in their file for the next start
             self._abandon(self._ticket)
             self._p.journal.stop()
             self._printing.close()
             self._p.catalog.close()
             self._accounts.close()
+            self._parked.close()
             self._p.journal.close()
