@@ -279,7 +279,8 @@ class SaleScreen(TillScreen):
         options = [
             (
                 p.id,
-                f"{p.parked_at[11:16]}  {p.customer + ' — ' if p.customer else ''}{p.label}"
+                f"{fmt.when(p.parked_at)[-5:]}  {p.customer + ' — ' if p.customer else ''}"
+                f"{p.label}"
                 f"  {fmt.money(p.total_cents)}",
             )
             for p in parked
