@@ -124,7 +124,9 @@ def _ticket_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: dateti
     if payload.get("training") is not training:
         return "indicateur école du ticket différent de l'enveloppe", None, None, None
     day = payload.get("business_date")
-    if day != chain.business_date_at(moment, context.tz, context.cutoff).isoformat():
+    expected = chain.business_day_of_minute(created[:16], context.tz, context.cutoff) or (
+        chain.business_date_at(moment, context.tz, context.cutoff).isoformat())
+    if day != expected:
         return f"journée {day} incohérente avec l'heure {created}", None, None, None
     try:
         kind = payload["kind"]
