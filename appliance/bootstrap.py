@@ -12,10 +12,12 @@ it is skipped with a log line when Kafinea is down.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +25,9 @@ from zoneinfo import ZoneInfo
 from appliance import __version__
 from appliance.catalog_refresh import Refreshed, refresh, targets_from_json
 from appliance.config import Config
+from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
+from appliance.devices.errors import DeviceError
 from appliance.devices.printer import Printer, open_printer
 from appliance.devices.profiles import DEFAULT_PROFILE
 from appliance.kafinea.client import KafineaClient
@@ -34,7 +38,7 @@ from appliance.ledger.catalog import Catalog
 from appliance.ledger.db import connect
 from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, JournalNotFound, utc_now
 from appliance.ledger.verify import verify_database
-from appliance.till import ProgressCallback, Till, TillError, TillParts
+from appliance.till import DeviceUnavailable, ProgressCallback, Till, TillError, TillParts
 from appliance.till_records import register_code
 from appliance.till_views import VerifyResult
 
@@ -44,6 +48,48 @@ ZONE = "Europe/Paris"
 CATALOG_NAME = "catalog.sqlite"
 LOCK_NAME = "sync.lock"
 REFRESH_EVERY_S = 900
+SETUP_STATUS_NAME = "setup-status.json"  # written by `appliance setup` (provision.py)
+SETUP_SEEN_NAME = "setup-status.seen"
+
+
+@dataclass(frozen=True)
+class ProvisioningFailure:
+    """The last `appliance setup` failed: its first `message`, all its `problems`, when."""
+
+    message: str
+    problems: tuple[str, ...]
+    at: str
+    seen_file: Path
+
+    def dismiss(self) -> None:
+        """Remember that this failure was read: it is not shown again (a newer one is)."""
+        try:
+            self.seen_file.write_text(self.at + "\n", encoding="utf-8")
+        except OSError as error:
+            log.warning("cannot remember the dismissed setup status: %s", error)
+
+
+def provisioning_failure(data_dir: Path) -> ProvisioningFailure | None:
+    """The failure recorded in `setup-status.json`, unless it succeeded, was dismissed, or
+    cannot be read (a status file must never stop the till from starting)."""
+    try:
+        status = json.loads((data_dir / SETUP_STATUS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict) or status.get("ok") is not False:
+        return None
+    at = str(status.get("at", ""))
+    seen_file = data_dir / SETUP_SEEN_NAME
+    try:
+        if seen_file.read_text(encoding="utf-8").strip() == at:
+            return None
+    except OSError:
+        pass  # never dismissed
+    message = str(status.get("message") or "erreur inconnue")
+    problems = status.get("problems")
+    if not isinstance(problems, list) or not problems:
+        problems = [message]
+    return ProvisioningFailure(message, tuple(str(p) for p in problems), at, seen_file)
 
 
 def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Journal:
@@ -73,6 +119,21 @@ def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Jou
         )
     outbox_module.ensure_schema(journal.connection)
     return journal
+
+
+def detect_printers() -> list[tuple[str, str]]:
+    """(connection string, label) of every printer this machine reaches (the wizard's list)."""
+    return [(found.connection, found.label) for found in find_printers()]
+
+
+def check_network_printer(address: str) -> tuple[str, str]:
+    """(connection string, label) of the network printer at `address` (port 9100 unless
+    given) once it accepts a connection; `DeviceUnavailable` with the reason otherwise."""
+    try:
+        found = network_printer(address)
+    except DeviceError as error:
+        raise DeviceUnavailable(str(error)) from error
+    return found.connection, found.label
 
 
 def drawer_settings(config: Config) -> DrawerSettings:

@@ -90,24 +90,27 @@ def handle(args: argparse.Namespace) -> int:
             heartbeat=(interval, lambda: notifier.notify("WATCHDOG=1")) if interval else None,
         )
     finally:
-        if plan.till is not None:
-            plan.till.close()
+        if plan.till is not None and plan.till not in plan.retired:
+            plan.till.close()  # the kiosk closed it itself when the wizard replaced it
 
 
 def plan_from_config(config: Config | None, path: Path):
     """What the kiosk starts with: the wizard, the login (key not stored) or the sale."""
+    from appliance.bootstrap import build_till, provisioning_failure  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
 
+    data_dir = config.data_dir if config is not None else DEFAULT_DATA_DIR
+    setup = WizardBackend(path, data_dir)  # first start, or again from the technician screen
+    failure = provisioning_failure(data_dir)
     if config is None or config.kafinea is None:
-        data_dir = config.data_dir if config is not None else DEFAULT_DATA_DIR
-        return StartPlan(setup=WizardBackend(path, data_dir))
-    from appliance.bootstrap import build_till  # noqa: PLC0415  (after the Kivy environment is set)
-
+        return StartPlan(setup=setup, provisioning_failure=failure)
     kafinea = config.kafinea
     common = {
         "username": kafinea.username,
         "register_name": kafinea.register,
         "language": config.ui.language,
+        "setup": setup,
+        "provisioning_failure": failure,
     }
     key_file = kafinea.access_key_file
     if key_file is not None and not key_file.exists():
@@ -249,9 +252,20 @@ class WizardBackend:
         return [(name, name) for name in names]
 
     def detect_printers(self) -> list[tuple[str, str]]:
-        """USB printers the kernel sees (usblp), plus the configured network ones."""
-        found = [(f"file:{p}", f"USB {p.name}") for p in sorted(Path("/dev/usb").glob("lp*"))]
-        return found
+        """Kernel printer nodes, serial ports (probed), unclaimed USB printers."""
+        from appliance.bootstrap import detect_printers  # noqa: PLC0415
+
+        return detect_printers()
+
+    def network_printer(self, address: str) -> tuple[str, str]:
+        """The network printer at `address` (host or host:port), once it answers."""
+        from appliance.bootstrap import check_network_printer  # noqa: PLC0415
+        from appliance.till import TillError  # noqa: PLC0415
+
+        try:
+            return check_network_printer(address)
+        except TillError as error:
+            raise WizardError(f"Imprimante réseau : {error.message}") from None
 
     def test_print(self, connection: str) -> str:
         from appliance.devices.errors import DeviceError  # noqa: PLC0415
@@ -292,29 +306,62 @@ class WizardBackend:
         return learnt.layout
 
     def finish(self, answers: dict):
-        """Write the key file (0600) and the configuration, then build the Till."""
+        """Write the key file (0600) and the configuration, then build the Till.
+
+        Run again from the technician screen, it keeps what the wizard does not ask (shop,
+        drawer, printer model, keypad...) from the configuration in place.
+        """
+        import dataclasses  # noqa: PLC0415
+
         from appliance.bootstrap import build_till  # noqa: PLC0415
         from appliance.config import (  # noqa: PLC0415
             KafineaConfig,
-            PrinterConfig,
-            RegisterConfig,
-            ScannerConfig,
-            UIConfig,
             parse_connection,
             write_config,
         )
 
         url, email, key = self._kafinea
-        key_file = write_access_key(self.config_path.with_name("kafinea.key"), key)
-        config = Config(
+        current = load_config(self.config_path) if self.config_path.exists() else Config()
+        key_file = self.config_path.with_name("kafinea.key")
+        config = dataclasses.replace(
+            current,
             data_dir=self.data_dir,
             kafinea=KafineaConfig(
                 url=url, username=email, register=answers["register"], access_key_file=key_file
             ),
-            register=RegisterConfig(manager_pin=answers["manager_pin"]),
-            printer=PrinterConfig(connection=parse_connection(answers["printer"])),
-            scanner=ScannerConfig(layout=answers["scanner_layout"]),
-            ui=UIConfig(language=answers["language"]),
-        )
+            register=dataclasses.replace(current.register, manager_pin=answers["manager_pin"]),
+            printer=dataclasses.replace(
+                current.printer, connection=parse_connection(answers["printer"])
+            ),
+            scanner=dataclasses.replace(current.scanner, layout=answers["scanner_layout"]),
+            ui=dataclasses.replace(current.ui, language=answers["language"]),
+        )  # every answer checked before anything is written
+        write_access_key(key_file, key)
         write_config(config, self.config_path)
+        return build_till(load_config(self.config_path))
+
+    def current_answers(self) -> dict:
+        """What the configuration in place already says (the key and PIN are typed again)."""
+        try:
+            config = load_config(self.config_path)
+        except (ConfigError, OSError):
+            return {}
+        answers = {
+            "language": config.ui.language,
+            "printer": str(config.printer.connection),
+            "scanner_layout": config.scanner.layout,
+        }
+        if config.kafinea is not None:
+            answers |= {
+                "instance": config.kafinea.url,
+                "email": config.kafinea.username,
+                "register": config.kafinea.register,
+            }
+        return answers
+
+    def reopen(self):
+        """The Till of the configuration on disk: the kiosk's way back when a reconfiguration
+        could not start the new till (the old one is already closed by then)."""
+        from appliance.bootstrap import build_till  # noqa: PLC0415
+
         return build_till(load_config(self.config_path))

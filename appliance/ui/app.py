@@ -10,7 +10,14 @@ The app owns three cross-cutting things and nothing else:
   (or the first) screen is really drawn.
 
 What to show first: the wizard when there is no configuration, the login when the key is
-not stored, then the opening float when the session is closed, else the sale.
+not stored, then the opening float when the session is closed, else the sale. When the last
+provisioning (`appliance setup`) failed, the first screen carries a banner saying why; it never
+blocks the screen below and goes away when dismissed.
+
+The technician can run the wizard again (`reconfigure`): the running Till keeps working until
+the summary is confirmed, then it is closed (sync worker stopped, journal closed) before the new
+one is built from the same data directory; if that fails, the configuration on disk is opened
+again, so the till is never left without a way forward.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,9 @@ from kivy.uix.boxlayout import BoxLayout
 
 from appliance.till import PrinterState, SessionState, StatusView, Till, TillError
 from appliance.ui import fmt, screens
+from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
+from appliance.ui.provisioning import ProvisioningBanner
 from appliance.ui.screens.manager import open_menu
 from appliance.ui.theme import Theme
 from appliance.ui.widgets import ScreenStack
@@ -49,7 +58,12 @@ class StartPlan:
 
     `till` is already built (the key was stored); otherwise `connect(key)` builds it from the
     key typed on the login screen (in a worker thread), and `username` pre-fills that screen.
-    `setup` is the wizard's back end when the till is not configured yet.
+    `setup` is the wizard's back end: at the first start, and later from the technician
+    screen (its `finish(answers)` builds the new Till, `reopen()` the one on disk).
+    `provisioning_failure`, when the last `appliance setup` failed: `message`, `problems`,
+    `at`, and `dismiss()` (remembers that it was read).
+    `retired` lists the tills the kiosk closed itself when the wizard replaced them: the
+    caller must not close those again.
     """
 
     till: Till | None = None
@@ -60,6 +74,8 @@ class StartPlan:
     language: str = "fr"
     primary_colour: str | None = None
     accent_colour: str | None = None
+    provisioning_failure: Any = None
+    retired: list[Till] = field(default_factory=list)
     # Starts the scanner readers: called with (on_scan, on_notice), both safe from any
     # thread; returns the function that stops them. None: keyboard-wedge scans only.
     start_inputs: (
@@ -99,6 +115,7 @@ class KioskApp(App):
         self.title = "Caisse Kafinea"
         self.theme = Theme()
         self.theme.apply_register_colours(plan.primary_colour, plan.accent_colour)
+        self._colours = (plan.primary_colour, plan.accent_colour)
         tr.switch(plan.language)
         self._on_first_frame = on_first_frame
         self._heartbeat = heartbeat
@@ -107,6 +124,7 @@ class KioskApp(App):
         self._stopping = threading.Event()
         self._till_done = threading.Event()
         self._stop_inputs: Callable[[], None] | None = None
+        self._reopen: Callable[[], Till] | None = None
         self.register_name = plan.register_name
 
     # -- building ---------------------------------------------------------------------------
@@ -114,12 +132,19 @@ class KioskApp(App):
     def build(self) -> KioskRoot:
 
         for name in KV_FILES:
-            Builder.load_file(str(KV_DIR / name))
+            path = str(KV_DIR / name)
+            if path not in Builder.files:  # a second app in one process: rules once only
+                Builder.load_file(path)
         root = KioskRoot()
         self.manager: ScreenStack = root.ids.manager
         for name, (screen_class, kv_file) in screens.SCREENS.items():
             self.manager.add_factory(name, self._factory(screen_class, kv_file))
         Window.bind(on_key_down=self._on_key_down)
+        if self.plan.provisioning_failure is not None:
+            configured = self.plan.till is not None or self.plan.connect is not None
+            banner = ProvisioningBanner(self.plan.provisioning_failure, configured=configured)
+            root.add_widget(banner, index=1)  # above the screens, below the status bars
+            root.ids["provisioning_banner"] = banner
         return root
 
     def _factory(self, screen_class: type, kv_file: str) -> Callable[[], Any]:
@@ -179,6 +204,66 @@ class KioskApp(App):
         self._apply_status(status)
         self.show("sale" if status.session.state is SessionState.OPEN else "float")
 
+    def can_reconfigure(self) -> str:
+        """Why the wizard cannot replace the running till now ("" when it can)."""
+        if self.plan.setup is None:
+            return tr._("L'assistant n'est pas disponible sur cette caisse (démonstration)")
+        if self.till is None:
+            return ""
+        if self.till.ticket().lines:
+            return tr._("Terminez ou abandonnez le ticket en cours avant de reconfigurer")
+        if self.till.parked():
+            return tr._("Des tickets sont en attente : rappelez-les et terminez-les d'abord")
+        return ""
+
+    def replace_till(self, build: Callable[[], Till], reopen: Callable[[], Till]) -> None:
+        """Close the running till (nothing in flight: its sync worker stopped, its journal
+        closed), then start selling with `build()`; `reopen()` is the way back when `build`
+        fails. Both run on a worker thread; the wizard shows it is busy meanwhile."""
+        old = self.till
+        self._reopen = reopen
+        self._detach_till()
+        self.till = None  # the Menu is disabled while no till is there to serve it
+
+        def closed(_result: Any) -> None:
+            run_in_background(build, self._replaced, self._replace_failed, name="till-build")
+
+        if old is None:
+            closed(None)
+            return
+        # The kiosk closes it from now on (a half-closed till is never reused either).
+        self.plan.retired.append(old)
+        run_in_background(old.close, closed, self._replace_failed, name="till-close")
+
+    def _replaced(self, till: Till) -> None:
+        self.theme.apply_register_colours(None, None)  # the new register's colours, or none
+        self._colours = (None, None)
+        self.attach_till(till)
+        self.message(tr._("Nouvelle configuration en service"))
+
+    def _replace_failed(self, error: BaseException) -> None:
+        reason = getattr(error, "message", None) or str(error)
+        failed = tr._("Nouvelle configuration impossible : {e}").format(e=reason)
+        self.message(failed, error=True)
+
+        def reopened(till: Till) -> None:
+            self.attach_till(till)
+            restarted = tr._("La caisse repart avec la configuration enregistrée")
+            self.show("manager", detail=f"{failed}\n{restarted}")  # the technician is here
+            self.message(restarted, error=True)
+
+        def lost(second: BaseException) -> None:
+            self.till = None
+            self.show("wizard")
+            self.message(
+                tr._("La caisse ne démarre pas ({e}) : refaites la configuration").format(
+                    e=getattr(second, "message", None) or second
+                ),
+                error=True,
+            )
+
+        run_in_background(self._reopen, reopened, lost, name="till-reopen")
+
     def _detach_till(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -202,6 +287,10 @@ class KioskApp(App):
     def _apply_status(self, status: StatusView) -> None:
         if self._stopping.is_set():
             return
+        colours = (status.primary_colour, status.accent_colour)
+        if colours not in (self._colours, (None, None)):
+            self.theme.apply_register_colours(*colours)  # after a login, a refresh, a wizard
+            self._colours = colours
         self.training = status.training
         self.register_name = status.register_name or self.register_name
         self.session_open = status.session.state is SessionState.OPEN

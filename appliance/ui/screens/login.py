@@ -29,7 +29,8 @@ class LoginScreen(Screen):
         self.key = ""
         self.busy = False
 
-    def on_key(self, key: str) -> None:
+    def type_key(self, key: str) -> None:
+        # Not `on_key`: Kivy would take it for the change handler of the `key` property.
         self.key = apply_text_key(self.key, key)
 
     def masked(self, key: str, show: bool) -> str:

@@ -31,9 +31,9 @@ class ManagerScreen(TillScreen):
     mount_patterns: tuple[str, ...] = MOUNT_PATTERNS
     mount_check = None  # None: os.path.ismount
 
-    def prepare(self, pin: str = "", **_context) -> None:
+    def prepare(self, pin: str = "", detail: str = "", **_context) -> None:
         self.pin = pin or self.pin
-        self.detail_text = ""
+        self.detail_text = detail
         self.progress = 0
         self.on_status(self.till.status())
 
@@ -233,6 +233,26 @@ class ManagerScreen(TillScreen):
         """The scanner test: the code read is shown here, nothing is sold."""
         self.last_scan = code
         self.detail_text = tr._("Scanner OK, code lu : {code}").format(code=code)
+
+    def reconfigure(self) -> None:
+        """The setup wizard again; the till keeps selling until its summary is confirmed."""
+        problem = self.app.can_reconfigure()
+        if problem:
+            self.detail_text = problem
+            self.app.message(problem, error=True)
+            return
+        confirm(
+            tr._("Assistant de configuration"),
+            "\n".join(
+                [
+                    tr._("La caisse continue de vendre pendant l'assistant."),
+                    tr._("Elle redémarre avec la nouvelle configuration une fois enregistrée."),
+                    tr._("« Annuler » ne change rien."),
+                ]
+            ),
+            lambda: self.app.show("wizard", reconfigure=True),
+            tr._("Lancer l'assistant"),
+        )
 
     def switch_language(self) -> None:
         choose(tr._("Langue"), [("fr", "Français"), ("en", "English")], self._language)

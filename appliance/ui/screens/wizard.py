@@ -8,6 +8,10 @@ confirmed (test before configure), and then the same configuration file as `appl
 
 The work that touches Kafinea, devices or files is done by a `SetupBackend` the command hands
 in (`appliance.commands.run.WizardBackend`), always on a worker thread.
+
+Reopened from the technician screen (`prepare(reconfigure=True)`), the running till keeps
+selling until "Enregistrer": "Annuler" goes back to the technician screen at any step with the
+old till untouched, and the key typed is forgotten.
 """
 
 from __future__ import annotations
@@ -49,10 +53,28 @@ class SetupBackend(Protocol):
 
     def check_login(self, instance: str, email: str, key: str) -> list[tuple[str, str]]: ...
     def detect_printers(self) -> list[tuple[str, str]]: ...
+    def network_printer(self, address: str) -> tuple[str, str]: ...
     def test_print(self, connection: str) -> str: ...
     def test_drawer(self, connection: str) -> str: ...
     def learn_scanner(self, expected: str) -> str: ...
     def finish(self, answers: dict[str, Any]) -> Till: ...
+    def reopen(self) -> Till: ...
+    def current_answers(self) -> dict[str, Any]: ...
+
+
+def blank_answers() -> dict[str, Any]:
+    return {
+        "language": "fr",
+        "instance": "",
+        "email": "",
+        "key": "",
+        "register": "",
+        "printer": "none",
+        "drawer": "printer",
+        "scanner_layout": "us",
+        "manager_pin": "",
+        "network_address": "",
+    }
 
 
 class WizardScreen(Screen):
@@ -62,23 +84,15 @@ class WizardScreen(Screen):
     busy = BooleanProperty(False)
     note = StringProperty("")  # the last outcome, also flashed in the message bar
     step_title = StringProperty("")
+    reconfigure = BooleanProperty(False)  # from the technician screen: "Annuler" is offered
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.answers: dict[str, Any] = {
-            "language": "fr",
-            "instance": "",
-            "email": "",
-            "key": "",
-            "register": "",
-            "printer": "none",
-            "drawer": "printer",
-            "scanner_layout": "us",
-            "manager_pin": "",
-        }
+        self.answers: dict[str, Any] = blank_answers()
         self.registers: list[tuple[str, str]] = []
         self.printers: list[tuple[str, str]] = []
         self.show_key = False
+        self.network_entry = False  # the printer step is asking for an address
 
     @property
     def app(self):
@@ -88,9 +102,27 @@ class WizardScreen(Screen):
     def backend(self) -> SetupBackend:
         return self.app.plan.setup
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, reconfigure: bool = False, **_context) -> None:
+        self.reconfigure = reconfigure
+        self.answers = blank_answers()
+        self.registers, self.printers = [], []
+        if reconfigure:  # start from what is in place: often only the printer changes
+            known = self.backend.current_answers()
+            self.answers |= {k: v for k, v in known.items() if k in self.answers}
+            if self.answers["printer"] != "none":
+                current = tr._("Imprimante actuelle ({c})").format(c=self.answers["printer"])
+                self.printers = [(self.answers["printer"], current)]
+        self.show_key = self.network_entry = self.busy = False
         self.step = 0
         self._render()
+
+    def cancel(self) -> None:
+        """Back to the technician screen; the running till was never touched."""
+        if self.busy or not self.reconfigure:
+            return
+        self.answers = blank_answers()  # the key typed is not kept
+        self.app.show("manager")
+        self.app.message(tr._("Assistant annulé : rien n'a changé"))
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -228,11 +260,16 @@ class WizardScreen(Screen):
         self._choices(body, self.registers, "register")
 
     def _render_printer(self, body) -> None:
+        if self.network_entry:
+            self._render_network_entry(body)
+            return
         options = [("none", tr._("Pas d'imprimante")), *self.printers]
         self._choices(body, options, "printer")
         row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
         detect = KButton(text=tr._("Rechercher les imprimantes"))
         detect.bind(on_release=lambda *_: self._detect_printers())
+        network = KButton(text=tr._("Imprimante réseau…"))
+        network.bind(on_release=lambda *_: self._show_network_entry(True))
         test = KButton(text=tr._("Imprimer une page de test"))
         test.bind(
             on_release=lambda *_: self._background(
@@ -240,12 +277,58 @@ class WizardScreen(Screen):
             )
         )
         row.add_widget(detect)
+        row.add_widget(network)
         row.add_widget(test)
         body.add_widget(row)
 
+    def _show_network_entry(self, shown: bool) -> None:
+        self.network_entry = shown
+        self._render()
+
+    def _render_network_entry(self, body) -> None:
+        """The printer's address typed in (host or host:port, port 9100 by default)."""
+        body.add_widget(
+            Label(
+                text=tr._("Adresse de l'imprimante réseau (ex. 192.168.1.50 ou 192.168.1.50:9100)"),
+                color=self.app.theme.text,
+                size_hint_y=None,
+                height=dp(28),
+            )
+        )
+        self._text_step(body, "network_address")
+        row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
+        back = KButton(text=tr._("Retour à la liste"))
+        back.bind(on_release=lambda *_: self._show_network_entry(False))
+        check = KButton(text=tr._("Vérifier l'adresse"))
+        check.bind(on_release=lambda *_: self._check_network_printer())
+        row.add_widget(back)
+        row.add_widget(check)
+        body.add_widget(row)
+
+    def _check_network_printer(self) -> None:
+        address = self.answers["network_address"].strip()
+        if not address:
+            self.app.message(tr._("Tapez l'adresse de l'imprimante"), error=True)
+            return
+
+        def found(printer: tuple[str, str]) -> None:
+            connection, label = printer
+            if connection not in dict(self.printers):
+                self.printers = [*self.printers, (connection, label)]
+            self.answers["printer"] = connection
+            self.network_entry = False
+            self._render()
+            self.note = tr._("{label} répond : imprimez une page de test").format(label=label)
+
+        self._background(lambda: self.backend.network_printer(address), found)
+
     def _detect_printers(self) -> None:
         def found(printers):
-            self.printers = printers
+            chosen = self.answers["printer"]
+            typed = [p for p in self.printers if p[0].startswith("tcp:")]  # typed in: kept
+            self.printers = printers + [p for p in typed if p not in printers]
+            if chosen not in dict(self.printers):
+                self.answers["printer"] = "none"
             self._render()
             self.note = tr._("{n} imprimante(s) trouvée(s)").format(n=len(printers))
 
@@ -383,6 +466,8 @@ class WizardScreen(Screen):
             self.registers = registers
             if len(registers) == 1:
                 a["register"] = registers[0][0]
+            elif a["register"] not in dict(registers):
+                a["register"] = ""  # the register in place is not offered by this login
             self.step += 1
             self._render()
             self.note = tr._("Connexion réussie")
@@ -393,4 +478,13 @@ class WizardScreen(Screen):
 
     def _finish(self) -> None:
         self.note = tr._("Enregistrement de la configuration…")
-        self._background(lambda: self.backend.finish(dict(self.answers)), self.app.attach_till)
+        answers = dict(self.answers)
+        if not self.reconfigure:
+            self._background(lambda: self.backend.finish(answers), self.app.attach_till)
+            return
+        # The running till is closed only now, then the new one is built: the app does both.
+        self.busy = True
+        self.app.replace_till(lambda: self.backend.finish(answers), self.backend.reopen)
+
+    def on_leave(self, *_args) -> None:
+        self.busy = False  # a replacement done (or failed) leaves the wizard idle
