@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 PIN = "1234"
-KEY = "Wz7qPkL2mXv9TbRa"  # the technical user's access key, typed on the screens
+KEY = "Wz7qPkC2mXv9TbRc"  # the technical user's access key: a capital C, typed on screen
 SETUP_FAILED = {
     "ok": False,
     "message": "[kafinea] access_key: Kafinea refuse la clé d'accès de caisse@example.com",
@@ -46,9 +46,8 @@ SETUP_FAILED = {
 def give_key(sandbox, key):
     """Set the technical user's access key in the sandbox (what Kafinea's user page does).
 
-    The on-screen keyboard sends "C" both for its clear key and for an upper-case C, and the
-    screens' text rule takes it as "clear" (appliance/ui/widgets.py, reported): until that is
-    fixed, a key with an upper-case C cannot be typed, so these tests use one without.
+    A fixed key with a capital C: the on-screen keyboard sends "C" for that letter and for its
+    clear key, which wiped such keys while they were typed (1 random sandbox key in 4).
     """
     store = sandbox.server.store
     ((user_id,),) = store.select(
@@ -149,6 +148,11 @@ def test_failed_provisioning_is_explained_on_the_first_screen_and_dismissed(kios
     assert connect.to_window(*connect.pos)[1] >= 0
     assert banner.y >= kiosk.app.manager.top
     kiosk.screenshot("40-provisioning-banner")
+    from appliance.ui.provisioning import failure_text  # noqa: PLC0415
+
+    first_start = failure_text(banner.failure, configured=False)  # the wizard is below
+    assert "la caisse n'est pas encore configurée" in first_start
+    assert "configurez ci-dessous" in first_start
     kiosk.tap(banner.dismiss_button)
     assert banner.parent is None
     assert provisioning_failure(data_dir) is None  # not shown at the next start either

@@ -29,7 +29,8 @@ from kivy.uix.widget import Widget
 from appliance.till import Till
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
-from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard, apply_text_key
+from appliance.ui.text_entry import type_key
+from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard
 
 SCANNER_TEST_CODE = "3760123456781"
 
@@ -224,15 +225,15 @@ class WizardScreen(Screen):
             row.add_widget(toggle)
         body.add_widget(row)
         keyboard = OnScreenKeyboard()
-        keyboard.bind(on_key=lambda _k, key_text: self._type(key, key_text))
+        keyboard.bind(on_key=lambda board, key_text: self._type(key, key_text, board.shift))
         body.add_widget(keyboard)
 
     def _toggle_key(self) -> None:
         self.show_key = not self.show_key
         self._render()
 
-    def _type(self, key: str, key_text: str) -> None:
-        self.answers[key] = apply_text_key(self.answers[key], key_text)
+    def _type(self, key: str, key_text: str, shift: bool) -> None:
+        self.answers[key] = type_key(self.answers[key], key_text, shift=shift)
         self._show_text(key)
 
     def _show_text(self, key: str) -> None:
