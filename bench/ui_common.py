@@ -72,6 +72,8 @@ class FrameClock:
     Under Xvfb the swap is software rendering (Mesa llvmpipe) sharing two cores with whatever
     else runs; on the Pi the GPU does it. Printing both tells the UI thread's own work (Till
     call, layout, text; plus the frame-rate sleep) from the cost of drawing without a GPU.
+    The process CPU time per frame (llvmpipe's threads included) is printed too: on a loaded
+    machine wall time mostly measures the wait for a core.
     """
 
     def __init__(self) -> None:
@@ -79,6 +81,7 @@ class FrameClock:
 
         self.frames: list[float] = []
         self.work: list[float] = []
+        self.cpu: list[float] = []
         self._swap = 0.0
         flip = Window.flip
 
@@ -94,11 +97,12 @@ class FrameClock:
         from kivy.base import EventLoop
 
         self._swap = 0.0
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         EventLoop.idle()
         total = time.perf_counter() - started
         self.frames.append(total * 1000)
         self.work.append((total - self._swap) * 1000)
+        self.cpu.append((time.process_time() - cpu) * 1000)
 
     def run_for(self, seconds: float) -> None:
         deadline = time.perf_counter() + seconds
@@ -111,6 +115,9 @@ class FrameClock:
     def report(self, name: str, since: int) -> None:
         summary(name, self.frames[since:])
         summary("  UI-thread work without the GL swap", self.work[since:])
+        # CPU of the whole process (software GL's threads included) spent in each frame: what
+        # a frame costs to draw, less sensitive than wall time to what else loads the machine.
+        summary("  process CPU per frame", self.cpu[since:])
         print(f"  load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 

@@ -12,19 +12,26 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.graphics import Color, RoundedRectangle
+from kivy.graphics import BorderImage, Color
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 
 from appliance.till import AccountView, TillError
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
-from appliance.ui.widgets import Dialog, KButton, Keypad, OnScreenKeyboard, apply_text_key
+from appliance.ui.widgets import (
+    ClipScrollView,
+    Dialog,
+    KButton,
+    Keypad,
+    OnScreenKeyboard,
+    apply_text_key,
+    rounded_texture,
+)
 
 
 def _frame(dialog: Dialog, title: str) -> BoxLayout:
@@ -32,7 +39,8 @@ def _frame(dialog: Dialog, title: str) -> BoxLayout:
     box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(8))
     with box.canvas.before:
         Color(*app.theme.surface)
-        rect = RoundedRectangle(radius=[dp(10)])
+        radius = round(dp(10))
+        rect = BorderImage(texture=rounded_texture(radius), border=[radius] * 4)
     box.bind(
         pos=lambda *_: setattr(rect, "pos", box.pos),
         size=lambda *_: setattr(rect, "size", box.size),
@@ -75,7 +83,7 @@ def choose(
 
         button.bind(on_release=chosen)
         grid.add_widget(button)
-    scroll = ScrollView()
+    scroll = ClipScrollView()
     scroll.add_widget(grid)
     box.add_widget(scroll)
     box.add_widget(_cancel_button(dialog))
@@ -143,7 +151,8 @@ class SearchDialog(Dialog):
         box = BoxLayout(orientation="vertical", padding=dp(8), spacing=dp(6))
         with box.canvas.before:
             Color(*app.theme.surface)
-            rect = RoundedRectangle(radius=[dp(10)])
+            radius = round(dp(10))
+        rect = BorderImage(texture=rounded_texture(radius), border=[radius] * 4)
         box.bind(
             pos=lambda *_: setattr(rect, "pos", box.pos),
             size=lambda *_: setattr(rect, "size", box.size),
@@ -168,7 +177,7 @@ class SearchDialog(Dialog):
         body.add_widget(keyboard)
         self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
         self.results.bind(minimum_height=self.results.setter("height"))
-        scroll = ScrollView(size_hint_x=0.38)
+        scroll = ClipScrollView(size_hint_x=0.38)
         scroll.add_widget(self.results)
         body.add_widget(scroll)
         box.add_widget(body)
@@ -232,6 +241,7 @@ class CustomerDialog(Dialog):
         self.on_chosen = on_chosen
         self.text = ""
         self._asked = ""
+        self.shown_for = ""  # the search text whose results are on screen
         app = App.get_running_app()
         box = _frame(self, tr._("Client du ticket"))
         top = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
@@ -264,7 +274,7 @@ class CustomerDialog(Dialog):
         body.add_widget(keyboard)
         self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
         self.results.bind(minimum_height=self.results.setter("height"))
-        scroll = ScrollView(size_hint_x=0.4)
+        scroll = ClipScrollView(size_hint_x=0.4)
         scroll.add_widget(self.results)
         body.add_widget(scroll)
         box.add_widget(body)
@@ -314,6 +324,7 @@ class CustomerDialog(Dialog):
     def _show(self, text: str, accounts: Sequence[AccountView]) -> None:
         if text != self._asked:  # the cashier typed on meanwhile: a newer answer is coming
             return
+        self.shown_for = text
         if not accounts:
             self._hint(tr._("Aucun client trouvé"))
             return

@@ -4,7 +4,10 @@ the message bar. Their look is in `kv/widgets.kv`; here only behaviour.
 
 from __future__ import annotations
 
+from functools import cache
+
 from kivy.clock import Clock
+from kivy.graphics.texture import Texture
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -17,10 +20,41 @@ from kivy.uix.button import Button
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.modalview import ModalView
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.scrollview import ScrollView
 
 KEYPAD_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", ",")
 
 KEYBOARD_ROWS: tuple[str, ...] = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/")
+
+
+@cache
+def rounded_texture(radius_px: int) -> Texture:
+    """A white square with rounded, anti-aliased corners, drawn as a `BorderImage` (9 quads,
+    `border` = the radius) and tinted by the `Color` before it.
+
+    Why not `RoundedRectangle`: its corners are a fan of long thin triangles across the whole
+    shape, which software GL (the Pi without its GPU driver, Xvfb) rasterises at about twice
+    the cost of the same area in quads, and Kivy redraws every button at every frame. With
+    60 buttons on the sale screen, that was a large share of each frame.
+    """
+    radius = max(1, radius_px)
+    side = 2 * radius + 2  # two stretchable pixels in the middle
+    pixels = bytearray()
+    for y in range(side):
+        for x in range(side):
+            pixels += bytes((255, 255, 255, _corner_alpha(x, y, radius, side)))
+    texture = Texture.create(size=(side, side), colorfmt="rgba")
+    texture.blit_buffer(bytes(pixels), colorfmt="rgba", bufferfmt="ubyte")
+    return texture
+
+
+def _corner_alpha(x: int, y: int, radius: int, side: int) -> int:
+    """Coverage of pixel (x, y) by the rounded square: 255 inside, a 1-pixel soft edge."""
+    cx = min(max(x + 0.5, radius), side - radius)
+    cy = min(max(y + 0.5, radius), side - radius)
+    distance = ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2) ** 0.5
+    return round(255 * min(1.0, max(0.0, radius - distance + 0.5)))
 
 
 class KButton(Button):
@@ -29,6 +63,19 @@ class KButton(Button):
     bg = ColorProperty((0.82, 0.84, 0.87, 1))
     fg = ColorProperty((0.1, 0.11, 0.13, 1))
     radius = NumericProperty(8)
+
+
+class ClipRecycleView(RecycleView):
+    """A RecycleView clipped by a scissor rectangle rather than Kivy's stencil (`kv/widgets.kv`).
+
+    The stencil fills the whole view twice per frame (push, then pop) in software GL; a
+    scissor costs nothing and clips the same axis-aligned box. The sale screen has three
+    scrolling views redrawn at every scan.
+    """
+
+
+class ClipScrollView(ScrollView):
+    """A ScrollView clipped by a scissor rectangle (see `ClipRecycleView`)."""
 
 
 class Panel(BoxLayout):

@@ -53,9 +53,11 @@ def kiosk(parts):
 
 
 def type_text(kiosk, dialog, text):
+    """Tap the keys, then wait for the results of the whole text (not of a prefix)."""
     for char in text:
         key = {" ": "Espace"}.get(char, char)
         kiosk.tap(kiosk.button(key, root=dialog))
+    kiosk.wait_for(lambda: dialog.shown_for == dialog.text.strip(), what="search answered")
 
 
 def open_dialog(kiosk):
