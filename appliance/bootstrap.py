@@ -121,6 +121,22 @@ def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Jou
     return journal
 
 
+def cached_register_colours(config: Config) -> tuple[str | None, str | None]:
+    """The register's colours from the catalogue a previous run cached, so that the login
+    screen shown before any Till exists already wears them (none on a first start)."""
+    path = config.data_dir / CATALOG_NAME
+    if not path.exists():
+        return None, None
+    catalog = Catalog(path)
+    try:
+        record = catalog.register()
+    finally:
+        catalog.close()
+    if record is None:
+        return None, None
+    return record.primary_colour, record.accent_colour
+
+
 def detect_printers() -> list[tuple[str, str]]:
     """(connection string, label) of every printer this machine reaches (the wizard's list)."""
     return [(found.connection, found.label) for found in find_printers()]

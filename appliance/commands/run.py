@@ -96,7 +96,11 @@ def handle(args: argparse.Namespace) -> int:
 
 def plan_from_config(config: Config | None, path: Path):
     """What the kiosk starts with: the wizard, the login (key not stored) or the sale."""
-    from appliance.bootstrap import build_till, provisioning_failure  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.bootstrap import (  # noqa: PLC0415  (after the Kivy environment is set)
+        build_till,
+        cached_register_colours,
+        provisioning_failure,
+    )
     from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
 
     data_dir = config.data_dir if config is not None else DEFAULT_DATA_DIR
@@ -122,7 +126,14 @@ def plan_from_config(config: Config | None, path: Path):
             write_access_key(key_file, key)
             return build_till(config)
 
-        return StartPlan(connect=connect, start_inputs=scanner_starter(config), **common)
+        primary, accent = cached_register_colours(config)  # the login wears them already
+        return StartPlan(
+            connect=connect,
+            start_inputs=scanner_starter(config),
+            primary_colour=primary,
+            accent_colour=accent,
+            **common,
+        )
     till = build_till(config)
     status = till.status()  # after the first refresh: the register's colours, if any
     return StartPlan(
@@ -321,6 +332,10 @@ class WizardBackend:
         )
 
         url, email, key = self._kafinea
+        try:
+            printer = parse_connection(answers["printer"])
+        except ValueError:
+            raise WizardError(f"Adresse d'imprimante illisible : {answers['printer']!r}") from None
         current = load_config(self.config_path) if self.config_path.exists() else Config()
         key_file = self.config_path.with_name("kafinea.key")
         config = dataclasses.replace(
@@ -330,9 +345,7 @@ class WizardBackend:
                 url=url, username=email, register=answers["register"], access_key_file=key_file
             ),
             register=dataclasses.replace(current.register, manager_pin=answers["manager_pin"]),
-            printer=dataclasses.replace(
-                current.printer, connection=parse_connection(answers["printer"])
-            ),
+            printer=dataclasses.replace(current.printer, connection=printer),
             scanner=dataclasses.replace(current.scanner, layout=answers["scanner_layout"]),
             ui=dataclasses.replace(current.ui, language=answers["language"]),
         )  # every answer checked before anything is written

@@ -302,7 +302,7 @@ def test_a_new_configuration_that_cannot_start_brings_the_saved_one_back(kiosk, 
     manager = kiosk.screen()
     assert manager.name == "manager"  # where the technician reads why, then goes back
     assert "Nouvelle configuration impossible" in manager.detail_text
-    assert "tcp:" in manager.detail_text
+    assert "Adresse d'imprimante illisible : 'tcp:'" in manager.detail_text
     kiosk.screenshot("48-reconfiguration-failed")
     assert old in kiosk.app.plan.retired
     assert config_path.read_text("utf-8") == before  # nothing written
