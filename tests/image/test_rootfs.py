@@ -99,7 +99,11 @@ def test_file_modes(built_image: BuiltImage) -> None:
         assert stat.S_IMODE((r / "usr/lib/appliance" / helper).stat().st_mode) == 0o755
     assert stat.S_IMODE((r / "usr/lib/udev/rules.d/70-appliance.rules").stat().st_mode) == 0o644
     assert stat.S_IMODE((r / "etc/ssh/sshd_config.d/appliance.conf").stat().st_mode) == 0o644
-    assert os.readlink(r / "usr/bin/appliance") == "/opt/appliance/venv/bin/appliance"
+    wrapper = (r / "usr/bin/appliance").read_text()
+    assert "exec /opt/appliance/venv/bin/appliance" in wrapper
+    assert stat.S_IMODE((r / "usr/bin/appliance").stat().st_mode) == 0o755
+    # python-escpos' printer database, pickled once at build time (not at every start)
+    assert list((r / "opt/appliance/escpos-cache").glob("*.capabilities.pickle"))
     assert os.readlink(r / "etc/localtime") == "/etc/appliance/localtime"
     for path in (r / "usr/lib/systemd/system").glob("appliance-*"):
         assert path.stat().st_uid == 0 and not path.stat().st_mode & 0o022, path
