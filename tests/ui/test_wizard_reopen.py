@@ -313,3 +313,34 @@ def test_a_new_configuration_that_cannot_start_brings_the_saved_one_back(kiosk, 
     kiosk.app.scan(a_barcode(reopened))
     assert len(reopened.ticket().lines) == 1
     reopened.clear_ticket()
+
+
+def test_printer_step_and_address_entry_fit_every_panel(kiosk):
+    from kivy.core.window import Window  # noqa: PLC0415
+
+    to_manager(kiosk, "9876")
+    kiosk.tap(kiosk.screen().ids.wizard_button)
+    kiosk.tap(kiosk.button("Lancer l'assistant"))
+    wizard = kiosk.screen()
+    for _step in ("language", "instance", "email"):
+        kiosk.tap(wizard.ids.next_button)
+    type_text(kiosk, KEY)
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.tap(kiosk.button("Imprimante réseau…"))
+    try:
+        for size in ((800, 480), (1024, 600), (1280, 800)):
+            Window.size = size
+            kiosk.pump(5)
+            keys = [w for w in wizard.walk(restrict=False) if type(w).__name__ == "KButton"]
+            assert min(k.height for k in keys if k.opacity) >= 40, size
+            kiosk.screenshot("49-wizard-printer-address")
+            kiosk.tap(kiosk.button("Retour à la liste"))
+            kiosk.screenshot("49-wizard-printer-list")
+            kiosk.tap(kiosk.button("Imprimante réseau…"))
+    finally:
+        Window.size = (800, 480)
+        kiosk.pump(5)
+    kiosk.tap(wizard.ids.cancel_button)
+    assert kiosk.screen().name == "manager"

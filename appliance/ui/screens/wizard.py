@@ -184,6 +184,8 @@ class WizardScreen(Screen):
             "pin": tr._("Code gérant"),
             "summary": tr._("Résumé"),
         }
+        if name == "printer" and self.network_entry:
+            titles[name] = tr._("Adresse de l'imprimante réseau (ex. 192.168.1.50:9100)")
         self.step_title = f"{self.step + 1}/{len(STEPS)}  {titles[name]}"
         getattr(self, f"_render_{name}")(body)
         if not any(child.size_hint_y for child in body.children):
@@ -211,18 +213,20 @@ class WizardScreen(Screen):
     def _render_language(self, body) -> None:
         self._choices(body, [("fr", "Français"), ("en", "English")], "language", tr.switch)
 
-    def _text_step(self, body, key: str, masked: bool = False) -> None:
+    def _text_step(self, body, key: str, masked: bool = False, buttons=()) -> None:
+        """The typed text, the `buttons` beside it, and the on-screen keyboard below."""
         row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
         self._display = Label(color=self.app.theme.text, font_size="22sp")
         self._masked = masked
         self._show_text(key)
         row.add_widget(self._display)
         if masked:
-            toggle = KButton(
-                text=tr._("Masquer") if self.show_key else tr._("Afficher"), size_hint_x=0.25
-            )
+            toggle = KButton(text=tr._("Masquer") if self.show_key else tr._("Afficher"))
             toggle.bind(on_release=lambda *_: self._toggle_key())
-            row.add_widget(toggle)
+            buttons = (toggle, *buttons)
+        for button in buttons:
+            button.size_hint_x = 0.25
+            row.add_widget(button)
         body.add_widget(row)
         keyboard = OnScreenKeyboard()
         keyboard.bind(on_key=lambda board, key_text: self._type(key, key_text, board.shift))
@@ -288,23 +292,11 @@ class WizardScreen(Screen):
 
     def _render_network_entry(self, body) -> None:
         """The printer's address typed in (host or host:port, port 9100 by default)."""
-        body.add_widget(
-            Label(
-                text=tr._("Adresse de l'imprimante réseau (ex. 192.168.1.50 ou 192.168.1.50:9100)"),
-                color=self.app.theme.text,
-                size_hint_y=None,
-                height=dp(28),
-            )
-        )
-        self._text_step(body, "network_address")
-        row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
         back = KButton(text=tr._("Retour à la liste"))
         back.bind(on_release=lambda *_: self._show_network_entry(False))
-        check = KButton(text=tr._("Vérifier l'adresse"))
+        check = KButton(text=tr._("Vérifier l'adresse"), bg=self.app.theme.accent)
         check.bind(on_release=lambda *_: self._check_network_printer())
-        row.add_widget(back)
-        row.add_widget(check)
-        body.add_widget(row)
+        self._text_step(body, "network_address", buttons=(back, check))
 
     def _check_network_printer(self) -> None:
         address = self.answers["network_address"].strip()
