@@ -23,6 +23,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.scrollview import ScrollView
 
+CLEAR_TEXT_KEY = "Vider"  # the on-screen keyboard's clear key (the numeric keypad's is "C")
 KEYPAD_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", ",")
 
 KEYBOARD_ROWS: tuple[str, ...] = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/")
@@ -124,7 +125,8 @@ class OnScreenKeyboard(BoxLayout):
     """AZERTY letters and digits for the search, the login and the wizard.
 
     Dispatches `on_key(key)` with the character as typed (lower case unless shift is on),
-    or one of the editing keys "Eff.", "C", "Espace".
+    or one of the editing keys "Eff.", `CLEAR_TEXT_KEY`, "Espace". The clear key is not "C":
+    with Maj on, that is the letter (Kafinea's access keys have capitals).
     """
 
     rows = ListProperty(KEYBOARD_ROWS)
@@ -149,7 +151,9 @@ class OnScreenKeyboard(BoxLayout):
                     self._letters.append(button)
             self.add_widget(line)
         last = BoxLayout(spacing=4)
-        for key, hint in (("Maj", 1.2), ("@", 1), ("_", 1), ("Espace", 3), ("Eff.", 1.5), ("C", 1)):
+        editing = (("Maj", 1.2), ("@", 1), ("_", 1), ("Espace", 3), ("Eff.", 1.5),
+                   (CLEAR_TEXT_KEY, 1.5))
+        for key, hint in editing:
             button = KButton(text=key, size_hint_x=hint, font_size="18sp")
             button.bind(on_release=lambda btn: self._press(btn.text))
             last.add_widget(button)
@@ -172,7 +176,7 @@ class OnScreenKeyboard(BoxLayout):
 
 def apply_text_key(text: str, key: str) -> str:
     """Editing rule of the on-screen keyboard."""
-    if key == "C":
+    if key == CLEAR_TEXT_KEY:
         return ""
     if key == "Eff.":
         return text[:-1]

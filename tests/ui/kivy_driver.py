@@ -79,6 +79,16 @@ class Driver:
         shot = self.screenshot("missing-button")
         raise AssertionError(f"no button {text!r} on screen (see {shot})")
 
+    def type_text(self, text: str) -> None:
+        """Type on the screen's on-screen keyboard, toggling Maj for capitals, as a technician
+        would (the letter keys only: the editing row's "Vider" clears)."""
+        keyboard = next(w for w in self.screen().walk(restrict=False)
+                        if type(w).__name__ == "OnScreenKeyboard")
+        for char in text:
+            if char.isalpha() and char.isupper() != keyboard.shift:
+                self.tap(self.button("Maj"))
+            self.tap(self.button(char, root=keyboard))
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         self.pump(3)

@@ -46,8 +46,8 @@ SETUP_FAILED = {
 def give_key(sandbox, key):
     """Set the technical user's access key in the sandbox (what Kafinea's user page does).
 
-    A fixed key with a capital C: the on-screen keyboard sends "C" for that letter and for its
-    clear key, which wiped such keys while they were typed (1 random sandbox key in 4).
+    A fixed key with a capital C: the on-screen keyboard once sent "C" for that letter and
+    for its clear key, which wiped such keys while they were typed (1 sandbox key in 4).
     """
     store = sandbox.server.store
     ((user_id,),) = store.select(
@@ -102,20 +102,6 @@ def kiosk(parts):
         till.close()
 
 
-def type_text(kiosk, text):
-    """Type on the on-screen keyboard, toggling Maj for capitals, as a technician would."""
-    keyboard = next(
-        w for w in kiosk.screen().walk(restrict=False) if type(w).__name__ == "OnScreenKeyboard"
-    )
-    *character_rows, _editing_row = reversed(keyboard.children)  # "C" there clears the text
-    for char in text:
-        if char.isalpha() and char.isupper() != keyboard.shift:
-            kiosk.tap(kiosk.button("Maj"))
-        rows = character_rows if char.isalnum() else keyboard.children
-        (key,) = [b for row in rows for b in row.children if b.text == char]
-        kiosk.tap(key)
-
-
 def a_barcode(till):
     for category in till.categories():
         for product in till.products_in(category.name):
@@ -166,7 +152,7 @@ def test_failed_provisioning_is_explained_on_the_first_screen_and_dismissed(kios
 def test_login_builds_the_till_and_the_register_colours_paint_the_kiosk(kiosk, parts):
     _sandbox, _printer, _config = parts
     default_primary = tuple(kiosk.app.theme.primary)
-    type_text(kiosk, KEY)
+    kiosk.type_text(KEY)
     kiosk.tap(kiosk.screen().ids.connect_button)
     kiosk.wait_for(lambda: kiosk.app.till is not None, timeout=60, what="till built")
     kiosk.pump(3)
@@ -224,7 +210,7 @@ def test_wizard_to_the_end_replaces_the_till_with_a_network_printer_typed_in(kio
     assert wizard.answers["email"] == sandbox.username
     kiosk.tap(wizard.ids.next_button)
     assert wizard.answers["key"] == ""  # the key is typed again, never pre-filled
-    type_text(kiosk, KEY)
+    kiosk.type_text(KEY)
     kiosk.tap(wizard.ids.next_button)  # logs in while the old till's worker is live
     kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
     assert wizard.answers["register"] == sandbox.register  # the one in place, still offered
@@ -232,7 +218,7 @@ def test_wizard_to_the_end_replaces_the_till_with_a_network_printer_typed_in(kio
     kiosk.tap(wizard.ids.next_button)
     kiosk.tap(kiosk.button("Imprimante réseau…"))
     host, port = printer.connection_string.removeprefix("tcp:").rsplit(":", 1)
-    type_text(kiosk, f"{host}:{port}")
+    kiosk.type_text(f"{host}:{port}")
     kiosk.screenshot("45-wizard-network-printer")
     kiosk.tap(kiosk.button("Vérifier l'adresse"))
     kiosk.wait_for(lambda: not wizard.busy, timeout=10, what="printer checked")
@@ -284,7 +270,7 @@ def test_a_new_configuration_that_cannot_start_brings_the_saved_one_back(kiosk, 
     wizard = kiosk.screen()
     for _step in ("language", "instance", "email"):
         kiosk.tap(wizard.ids.next_button)
-    type_text(kiosk, KEY)
+    kiosk.type_text(KEY)
     kiosk.tap(wizard.ids.next_button)
     kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
     # A printer address no screen can produce: the build fails after the old till is closed.
@@ -324,7 +310,7 @@ def test_printer_step_and_address_entry_fit_every_panel(kiosk):
     wizard = kiosk.screen()
     for _step in ("language", "instance", "email"):
         kiosk.tap(wizard.ids.next_button)
-    type_text(kiosk, KEY)
+    kiosk.type_text(KEY)
     kiosk.tap(wizard.ids.next_button)
     kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
     kiosk.tap(wizard.ids.next_button)

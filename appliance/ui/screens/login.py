@@ -9,9 +9,9 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from appliance.ui import text_entry
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
+from appliance.ui.widgets import apply_text_key
 
 
 class LoginScreen(Screen):
@@ -29,9 +29,9 @@ class LoginScreen(Screen):
         self.key = ""
         self.busy = False
 
-    def type_key(self, key: str, shift: bool) -> None:
+    def type_key(self, key: str) -> None:
         # Not `on_key`: Kivy would take it for the change handler of the `key` property.
-        self.key = text_entry.type_key(self.key, key, shift=shift)
+        self.key = apply_text_key(self.key, key)
 
     def masked(self, key: str, show: bool) -> str:
         return key if show else "•" * len(key)

@@ -29,8 +29,7 @@ from kivy.uix.widget import Widget
 from appliance.till import Till
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
-from appliance.ui.text_entry import type_key
-from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard
+from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard, apply_text_key
 
 SCANNER_TEST_CODE = "3760123456781"
 
@@ -229,15 +228,15 @@ class WizardScreen(Screen):
             row.add_widget(button)
         body.add_widget(row)
         keyboard = OnScreenKeyboard()
-        keyboard.bind(on_key=lambda board, key_text: self._type(key, key_text, board.shift))
+        keyboard.bind(on_key=lambda _board, key_text: self._type(key, key_text))
         body.add_widget(keyboard)
 
     def _toggle_key(self) -> None:
         self.show_key = not self.show_key
         self._render()
 
-    def _type(self, key: str, key_text: str, shift: bool) -> None:
-        self.answers[key] = type_key(self.answers[key], key_text, shift=shift)
+    def _type(self, key: str, key_text: str) -> None:
+        self.answers[key] = apply_text_key(self.answers[key], key_text)
         self._show_text(key)
 
     def _show_text(self, key: str) -> None:
