@@ -13,8 +13,8 @@ from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.errors import BadCredentials
 from appliance.kafinea.sandbox.server import running_sandbox
 
-CLIENTS = 3
-LOGINS = 25
+CLIENTS = 2  # the sync worker and the wizard
+LOGINS = 20
 
 
 def test_concurrent_logins_of_one_user_all_succeed(tmp_path):
