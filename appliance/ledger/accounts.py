@@ -15,13 +15,11 @@ NORMAL); one connection guarded by a lock, shared by the refresh thread and the 
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from appliance.ledger.cache_file import CacheFile
 from appliance.ledger.catalog import normalise
 
 SCHEMA = """
@@ -88,37 +86,17 @@ def _like(term: str) -> str:
     return "%" + _escape(term) + "%"
 
 
-class AccountCache:
+class AccountCache(CacheFile):
     """The customer accounts of one register, in their own SQLite file."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, SCHEMA)
 
     def __enter__(self) -> AccountCache:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # -- writing (the refresh) ----------------------------------------------------------------
 
@@ -165,19 +143,6 @@ class AccountCache:
         with self._write() as db:
             db.executemany("DELETE FROM account WHERE id = ?", [(i,) for i in gone])
         return len(gone)
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    def meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
 
     def watermark(self) -> str:
         """The highest Kafinea `modifiedtime` applied: the next pull asks for newer only."""

@@ -28,13 +28,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from appliance.ledger.cache_file import CacheFile
 from appliance.pos.receipt import ShopIdentity
 
 SCHEMA = """
@@ -207,33 +206,13 @@ _MATCHING = (
 )
 
 
-class Catalog:
+class Catalog(CacheFile):
     """The catalogue cache of one register, in its own SQLite file."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: Kafinea holds the truth
-        self._db.executescript(SCHEMA)
-        self._lock = threading.Lock()
+        super().__init__(path, SCHEMA)
         self._register_text: str | None = None
         self._register_record: RegisterRecord | None = None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # -- writing (the refresh) ----------------------------------------------------------------
 
@@ -278,50 +257,30 @@ class Catalog:
         return self.remove(sorted(cached - ids))
 
     def set_register(self, record: RegisterRecord) -> None:
-        self._set_meta("register", record.to_json())
+        self.set_meta("register", record.to_json())
 
     def set_watermark(self, modified: str) -> None:
         """The highest Kafinea `modifiedtime` applied: the next refresh asks for newer only."""
-        self._set_meta("watermark", modified)
+        self.set_meta("watermark", modified)
 
     def set_refreshed_at(self, when: str) -> None:
-        self._set_meta("refreshed_at", when)
-
-    def set_meta(self, key: str, value: str) -> None:
-        """A small named value kept with the cache (sync names, refresh counters...)."""
-        self._set_meta(key, value)
-
-    def meta(self, key: str) -> str | None:
-        return self._meta(key)
-
-    def _set_meta(self, key: str, value: str) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        self.set_meta("refreshed_at", when)
 
     # -- reading (the sale) -------------------------------------------------------------------
 
     def register(self) -> RegisterRecord | None:
         """The register record, parsed once per change (every scan reads the settings)."""
-        text = self._meta("register")
+        text = self.meta("register")
         if text != self._register_text:
             self._register_text = text
             self._register_record = RegisterRecord.from_json(text) if text else None
         return self._register_record
 
     def watermark(self) -> str:
-        return self._meta("watermark") or ""
+        return self.meta("watermark") or ""
 
     def refreshed_at(self) -> str:
-        return self._meta("refreshed_at") or ""
-
-    def _meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return self.meta("refreshed_at") or ""
 
     def modified_of(self, product_id: str) -> str | None:
         """The modification time held for a product (a refresh skips unchanged ones)."""
