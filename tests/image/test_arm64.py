@@ -167,6 +167,8 @@ def test_appliance_units_are_loaded_started_and_none_failed(booted) -> None:
     assert states["appliance-provision.service"] == "loaded:enabled"
     assert facts["target"] == "active", "multi-user.target reached"
     assert facts["state"] in ("running", "degraded"), log[-6000:]
+    # Only ours: systemd-remount-fs.service fails on both architectures today (it remounts
+    # overlayroot's generated `/` line, whose lowerdir= options overlayfs refuses on remount).
     ours = set(facts["failed"].split()) & set(OUR_UNITS)
     assert ours == set(), log[-6000:]
     assert facts["kiosk"] != "inactive", "the kiosk was started"
@@ -181,7 +183,7 @@ def test_python_imports_in_the_venv(booted) -> None:
     assert facts["appliance_cli"] == "ok"
 
 
-def test_root_is_read_only_and_partitions_mounted(booted) -> None:
+def test_root_is_an_overlay_and_partitions_mounted(booted) -> None:
     facts, _ = booted
     assert facts["root"] == "overlay"
     assert facts["boot"] == "/dev/vda1:vfat"
