@@ -55,8 +55,8 @@ else:  # run from an exported archive: chain.py sits beside this file
 BATCH = 2048  # records per worker batch; at most 2 x workers batches in flight
 SIGNATURE = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
 # seq, rtype, training, type_seq, created_utc, payload, prev_hash, prev_type_hash, hash, sig,
-# key_id, fmt -- hashes as lowercase hex, sig as bytes
-Row = tuple[int, str, int, int, str, str, str, str, str, bytes, str, int]
+# key_id, fmt -- hashes as lowercase hex, payload and sig as bytes
+Row = tuple[int, str, int, int, str, bytes, str, str, str, bytes, str, int]
 
 
 class Broken(Exception):
@@ -176,7 +176,7 @@ def _facts(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
     facts: list[Fact] = []
     for row in rows:
         head = row[:5] + row[6:9] + row[10:]
-        canonical = row[5].encode("utf-8")
+        canonical = row[5]
         early, moment, payload, late = _read_payload(row, canonical)
         if early:
             facts.append((*head, early, None, ""))
@@ -199,7 +199,7 @@ def _read_payload(row: Row, canonical: bytes) -> tuple[str, Any, Any, str]:
         return "", moment, payload, ""
     late = ""
     try:
-        payload = chain.loads_strict(row[5])
+        payload = chain.loads_strict(canonical)
     except chain.CanonicalError as error:  # a float or NaN: readable, not canonical
         late = f"contenu non canonique (modifié hors de l'application) : {error}"
         try:
@@ -535,9 +535,10 @@ def _connect(uri: str) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True)
 
 
-# The columns of a `Row`, hashes turned into lowercase hex by SQLite itself (whatever the type
-# stored: a tampered TEXT hash is simply a wrong hash, not a crash).
-SELECT_ROWS = ("SELECT seq, rtype, training, type_seq, created_utc, payload,"
+# The columns of a `Row`, hashes turned into lowercase hex by SQLite itself and the payload
+# read as its stored bytes (whatever the types stored: a tampered TEXT hash is a wrong hash,
+# a payload that is not UTF-8 an unreadable one, never a crash).
+SELECT_ROWS = ("SELECT seq, rtype, training, type_seq, created_utc, CAST(payload AS BLOB),"
                " lower(hex(prev_hash)), lower(hex(prev_type_hash)), lower(hex(hash)), sig,"
                " key_id, fmt FROM journal")
 
@@ -617,8 +618,11 @@ def _signature_ok(public_der: bytes, hash_hex: str, sig: bytes) -> bool:
 
 def _archive_row(line: bytes) -> Row:
     item = json.loads(line)
+    if not isinstance(item["payload"], str):
+        raise TypeError("payload is not a string")
     return (item["seq"], item["rtype"], item["training"], item["type_seq"],
-            item["created_utc"], item["payload"], item["prev_hash"], item["prev_type_hash"],
+            item["created_utc"], item["payload"].encode("utf-8"), item["prev_hash"],
+            item["prev_type_hash"],
             item["hash"], bytes.fromhex(item["sig"]), item["key_id"], item["fmt"])
 
 

@@ -190,3 +190,13 @@ def test_a_hash_rewritten_as_text_is_a_broken_chain_not_a_crash(data):
     report = _verify(data)
     assert (report.ok, report.failure_seq) == (False, seq)
     assert "chaînage rompu" in report.failure
+
+
+def test_a_payload_that_is_not_utf8_is_unreadable_not_a_crash(data):
+    raw = _raw(data)
+    seq = _ticket_seq(raw, 3)
+    raw.execute("UPDATE journal SET payload = CAST(X'7B22FF223A317D' AS TEXT) WHERE seq = ?",
+                (seq,))
+    report = _verify(data)
+    assert (report.ok, report.failure_seq) == (False, seq)
+    assert "illisible" in report.failure
