@@ -1,11 +1,12 @@
-"""Boot the amd64 stand-in under QEMU (software emulation) and print how long things took.
+"""Boot the amd64 stand-in under QEMU (software emulation) and print how long it takes.
 
     sudo .venv/bin/python bench/image_boot.py [--out image/build-output]
 
-Uses the image built by image/build (or bench/image_build.py) and the boot test's own helpers
-(a test appliance-setup.toml and a report script on the FAT). Prints the wall time of a boot to
-power-off, and from the guest's clock the seconds from kernel start to provisioning done and
-to the kiosk's READY=1 (0 when the kiosk never became ready).
+Uses the image built by image/build (or bench/image_build.py) and the boot test's own machine
+(tests/image/qemu_vm.py: the test appliance-setup.toml, the in-guest Kafinea sandbox, the
+first-boot session opening). Prints, for a first and a second power-on of the same card, the
+guest seconds from kernel start to provisioning done, to the kiosk's READY=1 (its first frame)
+and to the sale screen seen in a screen dump, and the wall seconds to READY and to power-off.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.image.conftest import BuiltImage  # noqa: E402  (after the path is set)
-from tests.image.qemu_boot import boot, prepare_disk  # noqa: E402
+from tests.image.qemu_vm import (  # noqa: E402
+    FIRST_BOOT_UNITS,
+    LATER_BOOT_UNITS,
+    booted,
+    prepare_disk,
+    seed_shop,
+)
+
+KIOSK = "appliance-kiosk.service"
 
 
 def main() -> int:
@@ -41,13 +50,22 @@ def main() -> int:
         print(f"{built.image}: not built (image/build --arch amd64)", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(dir="/var/tmp") as work:
-        disk = prepare_disk(built, Path(work))
-        for label in ("first boot (provisioning)", "second boot"):
-            facts, _, wall = boot(built, disk, Path(work) / "serial.log")
-            print(f"{label}: {wall:.0f} s wall to power-off; guest: provisioning done at"
-                  f" {facts.get('provision_done_s', '?')} s, kiosk {facts.get('kiosk', '?')}"
-                  f" (READY at {facts.get('kiosk_ready_s', '?')} s,"
-                  f" restarts {facts.get('kiosk_restarts', '?')})")
+        workdir = Path(work)
+        shop = seed_shop(workdir / "sandbox")
+        disk = prepare_disk(built, workdir, shop)
+        for label, units in (("first", FIRST_BOOT_UNITS), ("second", LATER_BOOT_UNITS)):
+            with booted(built, disk, workdir, label, units) as machine:
+                shell = machine.wait_for_shell()
+                state = machine.wait_for_unit(KIOSK)
+                wall = machine.seconds()
+                ready = machine.uptime_of(KIOSK) if state == "active" else 0.0
+                _, shown = machine.wait_for_sale_screen() if state == "active" else (None, 0.0)
+                provision = machine.uptime_of("appliance-provision.service",
+                                              "InactiveEnterTimestampMonotonic")
+                off = machine.power_off()
+            print(f"{label} boot: kiosk {state}; guest: provisioning done at {provision:.1f} s,"
+                  f" kiosk READY at {ready:.1f} s, sale screen shown by {shown:.0f} s;"
+                  f" wall: shell {shell:.0f} s, READY {wall:.0f} s, power-off {off:.0f} s")
     return 0
 
 
