@@ -111,6 +111,42 @@ def test_kiosk_says_ready_after_its_first_frame_then_feeds_the_watchdog(tmp_path
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.ui
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display (xvfb-run)")
+def test_sigterm_stops_the_kiosk_cleanly_with_app_stop_journaled(tmp_path):
+    """`systemctl stop`, a shutdown or a reboot: the till closes, so the next start finds
+    APP_STOP last and records no unclean stop. (SDL turns SIGTERM into a quit event that Kivy
+    handles as closing the window: no handler of ours is needed, this keeps it so.)"""
+    from appliance.ledger.journal import JournalReader  # noqa: PLC0415
+
+    notify = tmp_path / "notify"
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify), "KIVY_HOME": str(tmp_path / "kivy")}
+    with running_sandbox(tmp_path / "sandbox") as sandbox, _receiver(notify) as sock:
+        config_path = write_demo_config(tmp_path, sandbox, "none")
+        sock.settimeout(60)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "appliance", "run", "--config", str(config_path),
+             "--window", "800x480"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            assert sock.recv(64) == b"READY=1"
+            process.terminate()
+            code = process.wait(timeout=30)
+        finally:
+            process.kill()
+            stderr = process.stderr.read().decode(errors="replace")
+            process.stderr.close()
+    assert code == 0, stderr[-2000:]
+    config = load_config(config_path)
+    journal = JournalReader.open_readonly(config.data_dir)
+    try:
+        last = journal.last_record()
+    finally:
+        journal.close()
+    assert (last.rtype, last.payload["code"]) == ("EVENT", "APP_STOP")
+
+
 # -- the wizard's back end, against the sandbox on a real loopback socket --------------------
 
 
