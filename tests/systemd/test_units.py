@@ -129,6 +129,7 @@ def test_kiosk_unit_contract() -> None:
         "ReadWritePaths": "/var/lib/appliance",
         "PrivateTmp": "yes",
         "ProtectHome": "yes",
+        "LimitCORE": "0",  # a core dump would hold the access key
     }.items():
         assert s[f"Service.{key}"] == [value], key
     # The kiosk needs the real devices: anything that hides /dev would break the till.
