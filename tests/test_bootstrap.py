@@ -8,15 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from appliance.catalog_refresh import FULL_EVERY
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.till import TillError
 from tests.test_till_fixtures import new_till, shop_of, write_config
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 def test_refresh_is_incremental_and_sees_changes_deactivations_and_deletions(tmp_path, sandbox):

@@ -27,12 +27,6 @@ SELLER = "Marie Dupont"
 
 
 @pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
-
-
-@pytest.fixture
 def shop(sandbox):
     shop = shop_of(sandbox)
     yield shop

@@ -5,17 +5,10 @@ import time
 
 import pytest
 
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache
 from tests.test_till_fixtures import new_till, shop_of, write_config
 
 SELLER = "Marie Dupont"
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 @pytest.fixture

@@ -1,20 +1,12 @@
 """The Till kicks the configured drawer: its own serial line (a pty), or none without a printer."""
 
-import pytest
 
 from appliance.devices.drawer import DrawerSettings, kick_bytes
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.till import PrinterState
 from tests.devices.helpers import PtyPrinter
 from tests.test_till_fixtures import new_till, write_config
 
 SELLER = "Marie Dupont"
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 def _sell(till, method):

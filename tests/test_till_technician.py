@@ -10,17 +10,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from appliance import __version__
 from appliance.devices.virtual_printer import running_virtual_printer
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.journal import key_id
 from appliance.ledger.verify import verify_archive
 from appliance.till import DeviceUnavailable, ExportError, PrinterState
 from tests.test_till_fixtures import new_till, write_config
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 def closed_port() -> int:

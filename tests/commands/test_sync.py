@@ -1,17 +1,9 @@
 """`appliance sync --once` through the real CLI entry point, against the sandbox."""
 
-import pytest
 
 from appliance.cli import main
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.kafinea.sync import worker_lock
 from tests.test_till_fixtures import new_till, shop_of, write_config
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 def test_sync_once_delivers_and_reports(tmp_path, sandbox, capsys):

@@ -10,7 +10,6 @@ import pytest
 
 from appliance.kafinea import mapping as m
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.kafinea.sync import SyncWorker, WorkerBusy, backoff_delay, worker_lock
 from appliance.kafinea.vtql import cond, select
 from appliance.ledger.outbox import Kind, Outbox, Status, enqueue, ensure_schema
@@ -47,12 +46,6 @@ class Shop:
             full = self.client.retrieve(row["id"])
             key = next(k for k in RATE_KEYS if full.get(k))
             self.products.append((row["id"], row["productname"], RATE_KEYS[key]))
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    with running_sandbox(tmp_path / "sandbox") as handle:
-        yield handle
 
 
 @pytest.fixture
