@@ -71,6 +71,8 @@ clôture DAY précédente (`covers`) ; MONTH = somme de ses DAY ; YEAR = somme d
 
 ## Vérifier
 `python verify.py archive.zip` (ou dans le dossier extrait : `python verify.py .`).
+Il faut Python 3.11 ou plus et le paquet `cryptography` (`pip install cryptography`) ; avec
+`orjson` installé en plus, la lecture est plus rapide, avec le même verdict.
 Code de sortie 0 : intègre ; 1 : premier enregistrement en défaut et raison ; 2 : erreur.
 Comparez l'empreinte de clé affichée avec celle imprimée sur les tickets et les rapports Z.
 """
