@@ -52,6 +52,16 @@ def build_open_till(config: Path):
     return till
 
 
+def priced_barcodes(till, count: int) -> list[str]:
+    """Barcodes of priced products from the till's catalogue: what a scanner would send."""
+    return [
+        p.barcode
+        for c in till.categories()
+        for p in till.products_in(c.name)
+        if p.barcode and p.price_cents
+    ][:count]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

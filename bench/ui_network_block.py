@@ -13,7 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from ui_common import FrameClock, UiThreadTillCalls, build_open_till, demo_parts, window_env
+from ui_common import (
+    FrameClock,
+    UiThreadTillCalls,
+    build_open_till,
+    demo_parts,
+    priced_barcodes,
+    window_env,
+)
 
 SLOW_MS = 10_000
 WATCH_S = 12.0
@@ -27,12 +34,7 @@ def main() -> None:
     with demo_parts(products=500) as (_base, sandbox, _printer, config):
         till = build_open_till(config)
         till.refresh_catalog()
-        codes = [
-            p.barcode
-            for c in till.categories()
-            for p in till.products_in(c.name)
-            if p.barcode and p.price_cents
-        ][:5]
+        codes = priced_barcodes(till, 5)
         app = KioskApp(StartPlan(till=till))
         app._run_prepare()
         clock = FrameClock()

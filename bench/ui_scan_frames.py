@@ -13,7 +13,14 @@ import threading
 import time
 from pathlib import Path
 
-from ui_common import FrameClock, UiThreadTillCalls, build_open_till, demo_parts, window_env
+from ui_common import (
+    FrameClock,
+    UiThreadTillCalls,
+    build_open_till,
+    demo_parts,
+    priced_barcodes,
+    window_env,
+)
 
 SCANS = 20
 GAP_S = 0.05
@@ -27,12 +34,7 @@ def main() -> None:
     with demo_parts(products=2000) as (_base, _sandbox, _printer, config):
         till = build_open_till(config)
         till.refresh_catalog()
-        codes = [
-            p.barcode
-            for c in till.categories()
-            for p in till.products_in(c.name)
-            if p.barcode and p.price_cents
-        ][:SCANS]
+        codes = priced_barcodes(till, SCANS)
         app = KioskApp(StartPlan(till=till))
         app._run_prepare()
         clock = FrameClock()

@@ -11,10 +11,7 @@ import os
 import pytest
 
 from appliance.bootstrap import build_till
-from appliance.commands.demo import write_demo_config
 from appliance.config import load_config
-from appliance.devices.virtual_printer import running_virtual_printer
-from appliance.kafinea.sandbox.server import running_sandbox
 from tests.test_till_fixtures import shop_of
 
 pytestmark = [
@@ -23,16 +20,6 @@ pytestmark = [
 ]
 
 ELOISE = "L'Atelier d'Éloïse"
-
-
-@pytest.fixture(scope="module")
-def parts(tmp_path_factory):
-    base = tmp_path_factory.mktemp("customers")
-    with (
-        running_sandbox(base / "sandbox") as sandbox,
-        running_virtual_printer(base / "printer") as printer,
-    ):
-        yield sandbox, printer, write_demo_config(base, sandbox, printer.connection_string)
 
 
 @pytest.fixture(scope="module")

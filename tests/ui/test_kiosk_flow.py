@@ -15,11 +15,8 @@ import threading
 import pytest
 
 from appliance.bootstrap import build_till
-from appliance.commands.demo import write_demo_config
 from appliance.commands.run import WizardBackend
 from appliance.config import load_config
-from appliance.devices.virtual_printer import running_virtual_printer
-from appliance.kafinea.sandbox.server import running_sandbox
 
 pytestmark = [
     pytest.mark.ui,
@@ -28,16 +25,6 @@ pytestmark = [
 
 MANAGER_PIN = "1234"
 SOLD = []  # validated tickets, in order, for the return and the closing
-
-
-@pytest.fixture(scope="module")
-def parts(tmp_path_factory):
-    base = tmp_path_factory.mktemp("kiosk")
-    with (
-        running_sandbox(base / "sandbox") as sandbox,
-        running_virtual_printer(base / "printer") as printer,
-    ):
-        yield sandbox, printer, write_demo_config(base, sandbox, printer.connection_string)
 
 
 @pytest.fixture(scope="module")
