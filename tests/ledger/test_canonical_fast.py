@@ -4,6 +4,7 @@ A text it accepts must be one `parse_canonical` accepts with the same value; a t
 (None) goes to the exact path, so declining is always safe, accepting wrongly never is."""
 
 import json
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -33,6 +34,27 @@ def test_orjson_writes_every_code_point_as_the_canonical_encoder_does():
         if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) != ours:
             different.append(chars[0])
     assert different == []
+
+
+def test_any_text_of_characters_below_u0300_is_nfc():
+    """The proof behind skipping the NFC scan (`_BELOW_U0300`): NFC is decided by single
+    characters (decomposition, combining class) and by adjacent pairs composing when every
+    combining class is 0, so checking each character and each pair covers every text."""
+    chars = [chr(point) for point in range(0x300)]
+    assert all(unicodedata.combining(c) == 0 and unicodedata.normalize("NFC", c) == c
+               for c in chars)
+    assert [a + b for a in chars for b in chars
+            if not unicodedata.is_normalized("NFC", a + b)] == []
+    assert chr(0x300).encode()[0] == 0xCC == len(chain._BELOW_U0300)  # first byte not dropped
+
+
+@pytest.mark.parametrize("label", [
+    "Crème brûlée", "Œuf", "10 € TTC", "ﬁ", "Å", "\u212b", "e\u0301",
+])
+def test_non_ascii_labels_are_read_fast_only_when_nfc(label):
+    text = json.dumps({"label": label}, ensure_ascii=False, separators=(",", ":")).encode()
+    expected = {"label": label} if unicodedata.is_normalized("NFC", label) else None
+    assert chain.read_canonical_fast(text) == expected
 
 
 json_values = st.recursive(

@@ -1,5 +1,6 @@
 """Tampering through a raw SQLite connection: `verify` must fail at the right record."""
 
+import gc
 import json
 import sqlite3
 
@@ -155,6 +156,38 @@ def test_parallel_signature_check_reports_the_first_bad_record(tmp_path):
     assert verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME,
                            workers=2).failure_seq == 4100
     assert json.loads((tmp_path / HEAD_NAME).read_text())["seq"] == 4801
+
+
+@pytest.mark.parametrize(("bad_signature", "edited", "first", "reason"), [
+    (30, 60, 30, "signature invalide"),
+    (60, 30, 30, "hash recalculé différent : contenu ou en-tête modifié"),
+])
+def test_signatures_checked_after_their_batch_still_report_the_first_fault(
+        tmp_path, bad_signature, edited, first, reason):
+    """A worker checks a batch's signatures after its other checks (cache-friendlier): a
+    later record's fault must not hide an earlier bad signature, nor the reverse."""
+    clock = Clock()
+    journal = new_journal(tmp_path, clock)
+    with journal.transaction() as tx:
+        for _ in range(100):
+            tx.append("TICKET", sale_payload(clock))
+    journal.close()
+    raw = _raw(tmp_path)
+    raw.execute("UPDATE journal SET sig = (SELECT sig FROM journal WHERE seq = 2)"
+                " WHERE seq = ?", (bad_signature,))
+    raw.execute("UPDATE journal SET payload = replace(payload, 'Savon', 'Sav0n') WHERE seq = ?",
+                (edited,))
+    for workers in (1, 2):
+        report = verify_database(tmp_path / DB_NAME, tmp_path / HEAD_NAME, workers=workers)
+        assert (report.failure_seq, report.failure) == (first, reason)
+
+
+def test_the_cycle_collector_runs_again_after_a_verification(data):
+    """Verification pauses it for speed; the caller's process must get it back, intact
+    journal or not."""
+    assert _verify(data).ok and gc.isenabled()
+    _raw(data).execute("DELETE FROM journal WHERE seq = 5")
+    assert not _verify(data).ok and gc.isenabled()
 
 
 def test_progress_is_reported_while_verifying(data, monkeypatch):
