@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -115,6 +116,19 @@ def test_no_per_card_identity_is_baked_in(built_image: BuiltImage) -> None:
     assert not (r / "var/lib/dbus/machine-id").exists()
     assert not list((r / "etc/ssh").glob("ssh_host_*"))
     assert not (r / "etc/appliance/appliance.toml").exists()
+
+
+def test_update_stamps_are_not_older_than_usr(built_image: BuiltImage) -> None:
+    """ConditionNeedsUpdate= units (ldconfig, the journal catalogue) run when /usr is newer
+    than /etc/.updated or /var/.updated; the RAM overlay forgets stamps written at boot, so the
+    image must carry them or every boot runs those units again."""
+    r = built_image.rootfs
+    usr = (r / "usr").stat().st_mtime_ns
+    for directory in ("etc", "var"):
+        text = (r / directory / ".updated").read_text()
+        found = re.search(r"^TIMESTAMP_NSEC=(\d+)$", text, re.MULTILINE)
+        assert found, text
+        assert int(found.group(1)) >= usr, f"/{directory}/.updated older than /usr"
 
 
 def test_partitions_labels_and_boot_command_line(built_image: BuiltImage) -> None:
