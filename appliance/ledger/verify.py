@@ -141,7 +141,7 @@ def _ticket_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: dateti
         sums = None if training else chain.ticket_sums(payload)
     except (KeyError, TypeError, AttributeError) as error:
         return f"ticket incohérent : malformed ticket: {error!r}", None, None, None
-    return "", day, ref, sums
+    return "", sys.intern(expected), ref, sums  # the day, as one object per value for pickle
 
 
 def _typed_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: datetime,
@@ -197,8 +197,13 @@ def _facts(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
 def _facts_of_rows(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
     facts: list[Fact] = []
     signed: list[tuple[str, bytes]] = []
+    # A record's prev_hash equals the hash of the record before it: sharing one string object
+    # for both lets pickle send each hash once, and the main process compare by identity.
+    hashes: dict[str, str] = {}
     for row in rows:
-        head = row[:5] + row[6:9] + row[10:]
+        hash_hex = hashes.setdefault(row[8], row[8])
+        head = (row[0], sys.intern(row[1]), row[2], row[3], row[4], hashes.get(row[6], row[6]),
+                hashes.get(row[7], row[7]), hash_hex, sys.intern(row[10]), row[11])
         canonical = row[5]
         early, moment, payload, late = _read_payload(row, canonical)
         if early:
