@@ -171,7 +171,8 @@ def _without_cycle_collector() -> Iterator[None]:
     """Pause Python's cycle collector: verifying creates millions of short-lived, acyclic
     objects (parsed payloads, facts), which reference counting frees at once, while each
     allocation burst would trigger a collection that scans them for nothing (about 10% of
-    the main process's time). Restored on the way out, whatever happens."""
+    the main process's time). Restored on the way out, whatever happens; worker processes,
+    which live only for one verification, simply start with it off."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -190,11 +191,6 @@ def _facts(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
     The signatures are checked after the rest of the batch, one after the other: OpenSSL's
     P-256 verification reads a large precomputed table, which stays in the CPU cache through a
     run of verifications but is evicted by parsing between two of them (a third slower)."""
-    with _without_cycle_collector():
-        return _facts_of_rows(context, rows)
-
-
-def _facts_of_rows(context: Context | None, rows: Iterable[Row]) -> list[Fact]:
     facts: list[Fact] = []
     signed: list[tuple[str, bytes]] = []
     # A record's prev_hash equals the hash of the record before it: sharing one string object
@@ -511,12 +507,13 @@ def run(source: Source, *, workers: int = 1, tail: Callable[[Verifier], None] | 
         watch: Iterable[int] = (), progress: Progress | None = None) -> Report:
     """Verify every record of `source`; `progress(records_done)` is called every
     `PROGRESS_EVERY` records. With several workers, up to 2 jobs per worker are in flight
-    while the main process runs the sequential pass over the facts already back (the workers,
-    forked here, start with the cycle collector paused too)."""
+    while the main process runs the sequential pass over the facts already back. The cycle
+    collector is paused in every process meanwhile (`_without_cycle_collector`)."""
     with _without_cycle_collector():
         verifier = Verifier()
         verifier.watch = set(watch)
-        executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) if (
+            workers > 1) else None
         pending: deque[Future[list[Fact]]] = deque()
 
         def consume(facts: list[Fact]) -> None:
