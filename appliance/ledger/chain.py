@@ -256,56 +256,82 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 # ------------------------------------------------------------------- ticket arithmetic
 
+# counter name, removed lines, total TTC, HT, VAT, rounding, ((rate, HT, VAT, TTC), ...),
+# ((method, amount), ...) with the change already taken off CASH
+TicketSums = tuple[str, int, int, int, int, int, tuple[tuple[int, int, int, int], ...],
+                   tuple[tuple[str, int], ...]]
+_COUNTER_OF_KIND = {"SALE": "sales", "RETURN": "returns", "VOID": "voids"}
 
-def ticket_problem(payload: dict[str, Any]) -> str | None:  # noqa: PLR0911 - one return per rule
-    """What is arithmetically wrong with a TICKET payload, or None.
+
+def ticket_audit(  # noqa: PLR0911 - one return per rule
+        payload: dict[str, Any]) -> tuple[str, None] | tuple[None, TicketSums]:
+    """(what is arithmetically wrong with a TICKET payload, None), or (None, its sums).
 
     Lines add up to the per-rate rows and the totals; each per-rate VAT follows the rounding
     rule (half away from zero on the rate's total as entered, TTC or HT); payments less change
-    equal the total plus the cash rounding.
+    equal the total plus the cash rounding. The sums are what the ticket adds to its DAY: a
+    few integers instead of the payload, read in the same pass (the verifier audits a million
+    tickets, and its workers send the main process these small tuples).
     """
     try:
         lines = payload["lines"]
-        mode = payload["price_mode"]
-        rates: dict[int, list[int]] = {}
+        ttc_mode = payload["price_mode"] == "TTC"
+        rates: dict[int, tuple[int, int, int]] = {}
         for line in lines:  # one pass: each line's own rules, then its rate's sums
             ht, vat, ttc = line["total_ht"], line["total_vat"], line["total_ttc"]
             if ht + vat != ttc:
-                return f"line {line['n']}: HT + TVA != TTC"
+                return f"line {line['n']}: HT + TVA != TTC", None
             final = line["gross"] - line["line_discount"] - line["ticket_discount"]
-            if final != (ttc if mode == "TTC" else ht):
-                return f"line {line['n']}: amount after discounts does not match its total"
-            row = rates.setdefault(line["vat_bp"], [0, 0, 0])
-            row[0] += ht
-            row[1] += vat
-            row[2] += ttc
-        recorded = {row["vat_bp"]: row for row in payload["vat"]}
-        if recorded.keys() != rates.keys():
-            return "VAT rows do not match the rates of the lines"
-        sums = [0, 0, 0]
-        for rate_bp, (ht, vat, ttc) in rates.items():
-            row = recorded[rate_bp]
-            if (row["base_ht"], row["vat"], row["ttc"]) != (ht, vat, ttc):
-                return f"VAT row {rate_bp}: does not equal the sum of its lines"
-            expected = (
-                _round_div(ttc * rate_bp, 10_000 + rate_bp) if mode == "TTC"
-                else _round_div(ht * rate_bp, 10_000)
-            )
+            if final != (ttc if ttc_mode else ht):
+                return f"line {line['n']}: amount after discounts does not match its total", None
+            rate_bp = line["vat_bp"]
+            before = rates.get(rate_bp)
+            rates[rate_bp] = (ht, vat, ttc) if before is None else (
+                before[0] + ht, before[1] + vat, before[2] + ttc)
+        vat_rows = tuple([(row["vat_bp"], row["base_ht"], row["vat"], row["ttc"])
+                          for row in payload["vat"]])
+        if {row[0] for row in vat_rows} != rates.keys() or len(vat_rows) != len(rates):
+            return "VAT rows do not match the rates of the lines", None
+        total_ht = total_vat = total_ttc = 0
+        for rate_bp, ht, vat, ttc in vat_rows:
+            if rates[rate_bp] != (ht, vat, ttc):
+                return f"VAT row {rate_bp}: does not equal the sum of its lines", None
+            expected = (_round_div(ttc * rate_bp, 10_000 + rate_bp) if ttc_mode
+                        else _round_div(ht * rate_bp, 10_000))
             if vat != expected:
-                return f"VAT row {rate_bp}: {vat} breaks the rounding rule (expected {expected})"
-            sums[0] += ht
-            sums[1] += vat
-            sums[2] += ttc
-        if sums != [payload["total_ht"], payload["total_vat"], payload["total_ttc"]]:
-            return "ticket totals do not equal the VAT rows"
-        paid = sum(item["amount"] for item in payload["payments"]) - payload["change"]
-        if paid != payload["total_ttc"] + payload["rounding"]:
-            return "payments do not balance the total"
+                return (f"VAT row {rate_bp}: {vat} breaks the rounding rule"
+                        f" (expected {expected})"), None
+            total_ht += ht
+            total_vat += vat
+            total_ttc += ttc
+        if (total_ht, total_vat, total_ttc) != (
+                payload["total_ht"], payload["total_vat"], payload["total_ttc"]):
+            return "ticket totals do not equal the VAT rows", None
+        payments = [(item["method"], item["amount"]) for item in payload["payments"]]
+        change, rounding = payload["change"], payload["rounding"]
+        if sum([amount for _, amount in payments]) - change != total_ttc + rounding:
+            return "payments do not balance the total", None
         if payload["line_count"] != len(lines):
-            return "line_count does not match the lines"
+            return "line_count does not match the lines", None
+        if change:
+            payments.append(("CASH", -change))
+        return None, (_COUNTER_OF_KIND[payload["kind"]], len(payload["removed_lines"]),
+                      total_ttc, total_ht, total_vat, rounding, vat_rows, tuple(payments))
     except (KeyError, TypeError) as error:
-        return f"malformed ticket: {error!r}"
-    return None
+        return f"malformed ticket: {error!r}", None
+
+
+def ticket_problem(payload: dict[str, Any]) -> str | None:
+    """What is arithmetically wrong with a TICKET payload, or None (see `ticket_audit`)."""
+    return ticket_audit(payload)[0]
+
+
+def ticket_sums(payload: dict[str, Any]) -> TicketSums:
+    """What a TICKET adds to its DAY; ValueError for a ticket that does not add up."""
+    problem, sums = ticket_audit(payload)
+    if sums is None:
+        raise ValueError(f"ticket incohérent : {problem}")
+    return sums
 
 
 def _round_div(numerator: int, denominator: int) -> int:
@@ -316,30 +342,6 @@ def _round_div(numerator: int, denominator: int) -> int:
 
 
 # ---------------------------------------------------------------------------- closures
-
-
-# counter name, removed lines, total TTC, HT, VAT, rounding, ((rate, HT, VAT, TTC), ...),
-# ((method, amount), ...) with the change already taken off CASH
-TicketSums = tuple[str, int, int, int, int, int, tuple[tuple[int, int, int, int], ...],
-                   tuple[tuple[str, int], ...]]
-
-
-_COUNTER_OF_KIND = {"SALE": "sales", "RETURN": "returns", "VOID": "voids"}
-
-
-def ticket_sums(payload: dict[str, Any]) -> TicketSums:
-    """What a non-training TICKET adds to its DAY: a few integers instead of the payload, so
-    that the verifier's workers send the main process small tuples."""
-    payments = [(item["method"], item["amount"]) for item in payload["payments"]]
-    if payload["change"]:
-        payments.append(("CASH", -payload["change"]))
-    return (
-        _COUNTER_OF_KIND[payload["kind"]], len(payload["removed_lines"]), payload["total_ttc"],
-        payload["total_ht"], payload["total_vat"], payload["rounding"],
-        tuple([(row["vat_bp"], row["base_ht"], row["vat"], row["ttc"])
-               for row in payload["vat"]]),
-        tuple(payments),
-    )
 
 
 class Totals:

@@ -120,7 +120,7 @@ def _ticket_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: dateti
     them; the sums are the few integers `Totals.add_ticket_sums` needs, so that the main
     process never holds the parsed payload."""
     training, type_seq, created = bool(head[2]), head[3], head[4]
-    problem = chain.ticket_problem(payload)
+    problem, sums = chain.ticket_audit(payload)
     if problem:
         return f"ticket incohérent : {problem}", None, None, None
     if payload.get("training") is not training:
@@ -130,17 +130,14 @@ def _ticket_facts(payload: dict[str, Any], head: tuple[Any, ...], moment: dateti
         chain.business_date_at(moment, context.tz, context.cutoff).isoformat())
     if day != expected:
         return f"journée {day} incohérente avec l'heure {created}", None, None, None
-    try:
-        kind = payload["kind"]
-        ref = None
-        if kind in ("RETURN", "VOID"):
-            ref_item = payload.get("ref", {})
-            number = ref_item.get("type_seq") if isinstance(ref_item, dict) else None
-            ref = (number, ref_item.get("hash", "")) if isinstance(number, int) and (
-                number < type_seq) else False
-        sums = None if training else chain.ticket_sums(payload)
-    except (KeyError, TypeError, AttributeError) as error:
-        return f"ticket incohérent : malformed ticket: {error!r}", None, None, None
+    ref = None
+    if payload["kind"] in ("RETURN", "VOID"):  # a known kind: `ticket_audit` checked it
+        ref_item = payload.get("ref", {})
+        number = ref_item.get("type_seq") if isinstance(ref_item, dict) else None
+        ref = (number, ref_item.get("hash", "")) if isinstance(number, int) and (
+            number < type_seq) else False
+    if training:
+        sums = None
     return "", sys.intern(expected), ref, sums  # the day, as one object per value for pickle
 
 
