@@ -17,10 +17,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from appliance.ledger import chain
+from appliance.ledger.db import JournalError
 from appliance.ledger.records import JournalRecord
 
 if TYPE_CHECKING:
     from appliance.ledger.journal import JournalTransaction
+
+
+class AlteredTicket(JournalError):
+    """A ticket of the period no longer adds up: it was altered outside the application since
+    it was written (`append` refuses such tickets), so no Z can be computed from it."""
 
 
 def close_day(tx: JournalTransaction, *, cash_count: Mapping[str, int] | None = None,
@@ -79,8 +85,12 @@ def _close_day(tx: JournalTransaction, day: date, *, auto: bool,
     )
     for rtype, training, type_seq, payload, hash_ in rows:
         if rtype == "TICKET":
-            totals.add_ticket(json.loads(payload), bool(training), type_seq,
-                              bytes(hash_).hex())
+            try:
+                totals.add_ticket(json.loads(payload), bool(training), type_seq,
+                                  bytes(hash_).hex())
+            except ValueError as error:
+                raise AlteredTicket(f"ticket n° {type_seq} : {error} ; lancez"
+                                    " « appliance journal verify »") from None
         else:
             totals.add_duplicate()
     payload = _closure_payload(totals, "DAY", day, day, fy=settings.fiscal_year(day),

@@ -31,6 +31,11 @@ class DatabaseError(LedgerError):
     """The database file cannot be opened, read or written (disk, permissions, corruption)."""
 
 
+class JournalError(LedgerError):
+    """Base of the journal's refusals; the message is a French sentence (here rather than in
+    journal.py so that the journal's helper modules raise them too)."""
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str  # unique and stable forever: "journal-0001-create"

@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from appliance.ledger import chain, closures
-from appliance.ledger.db import LedgerError, Migration, connect, migrate, transaction
+from appliance.ledger.db import JournalError, Migration, connect, migrate, transaction
 from appliance.ledger.records import JournalRecord
 from appliance.ledger.verify import Report, verify_database
 
@@ -115,10 +115,6 @@ MIGRATIONS = (
         """,
     ),
 )
-
-
-class JournalError(LedgerError):
-    """Base of the journal's refusals; the message is a French sentence."""
 
 
 class JournalNotFound(JournalError):

@@ -1,5 +1,9 @@
+import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+
+from appliance.ledger.closures import AlteredTicket
 from appliance.ledger.journal import DB_NAME, HEAD_NAME
 from appliance.ledger.verify import verify_database
 from appliance.pos.fiscal import original_from_payload, ticket_payload
@@ -96,3 +100,17 @@ def test_voids_count_in_the_absolute_perpetual_total(tmp_path):
     assert day.payload["gt"]["perpetual_abs"] == 2000
     assert day.payload["counts"]["voids"] == 1
     journal.close()
+
+
+def test_a_ticket_altered_since_it_was_written_stops_the_z(tmp_path):
+    clock = Clock()
+    journal = new_journal(tmp_path, clock)
+    sold = sell(journal, clock, (450,))
+    raw = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    raw.execute("DROP TRIGGER journal_no_update")
+    raw.execute("UPDATE journal SET payload = replace(payload, '\"total_ht\":375',"
+                " '\"total_ht\":374') WHERE seq = ?", (sold.seq,))
+    with (pytest.raises(AlteredTicket, match=f"ticket n° {sold.type_seq} : ticket incohérent"),
+          journal.transaction() as tx):
+        tx.close_day()
+    assert [record.rtype for record in journal.closures("DAY")] == []
