@@ -495,8 +495,9 @@ class Source:
     def jobs(self) -> Iterator[Job]:
         raise NotImplementedError
 
-    def tickets(self) -> Iterator[tuple[int, int, str]]:
-        """(training, ticket number, hash) of every TICKET, for the reference checks."""
+    def tickets(self, wanted: set[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+        """(training, ticket number, hash) of the TICKETs `wanted` (training, number) at
+        least, for the reference checks."""
         raise NotImplementedError
 
 
@@ -554,7 +555,7 @@ def _check_refs(verifier: Verifier, source: Source) -> None:
         return
     wanted = {(training, number) for _, training, number, _ in verifier.refs}
     found: dict[tuple[int, int], str] = {}
-    for training, number, hash_hex in source.tickets():
+    for training, number, hash_hex in source.tickets(wanted):
         if (training, number) in wanted:
             found[(training, number)] = hash_hex
     for seq, training, number, hash_hex in sorted(verifier.refs):
@@ -611,12 +612,19 @@ class DatabaseSource(Source):
         for start in range(low, high + 1, BATCH):
             yield _database_facts, (self.uri, start, min(start + BATCH - 1, high))
 
-    def tickets(self) -> Iterator[tuple[int, int, str]]:
-        """Only the three columns needed: no payload crosses into Python."""
+    def tickets(self, wanted: set[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
+        """Looked up by number through the table's UNIQUE (rtype, training, type_seq) index
+        rather than a second pass over a million rows (the first pass has checked that each
+        number is held by exactly one record)."""
         connection = _connect(self.uri)
         try:
-            yield from connection.execute(
-                "SELECT training, type_seq, lower(hex(hash)) FROM journal WHERE rtype = 'TICKET'")
+            for training in (0, 1):
+                numbers = sorted(number for flag, number in wanted if flag == training)
+                yield from connection.execute(
+                    "SELECT training, type_seq, lower(hex(hash)) FROM journal"
+                    " WHERE rtype = 'TICKET' AND training = ?"
+                    " AND type_seq IN (SELECT value FROM json_each(?))",
+                    (training, json.dumps(numbers)))
         finally:
             connection.close()
 
@@ -679,7 +687,7 @@ class ArchiveSource(Source):
         while chunk := list(itertools.islice(lines, BATCH)):
             yield _archive_facts, (chunk,)
 
-    def tickets(self) -> Iterator[tuple[int, int, str]]:
+    def tickets(self, wanted: set[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
         for row in map(_archive_row, io.BytesIO(self.text)):
             if row[1] == "TICKET":
                 yield row[2], row[3], row[8]

@@ -9,6 +9,9 @@ import pytest
 from appliance.ledger import chain, verify
 from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, write_head
 from appliance.ledger.verify import verify_database
+from appliance.pos.fiscal import original_from_payload, ticket_payload
+from appliance.pos.tender import Tender, validate
+from appliance.pos.ticket import Ticket
 
 from .journal_support import Clock, new_journal, sale_payload, sell
 
@@ -233,3 +236,74 @@ def test_a_payload_that_is_not_utf8_is_unreadable_not_a_crash(data):
     report = _verify(data)
     assert (report.ok, report.failure_seq) == (False, seq)
     assert "illisible" in report.failure
+
+
+def _append_resigned(data, rtype, payload, *, training=0):
+    """Append a record the way only the key holder could: chained and signed (so that only
+    the checks across records can catch what is wrong with it)."""
+    journal = Journal.open(data, clock=Clock())
+    last = journal.last_record()
+    raw = _raw(data)
+    type_row = raw.execute("SELECT type_seq, hash FROM journal WHERE rtype = ? AND training = ?"
+                           " ORDER BY type_seq DESC LIMIT 1", (rtype, training)).fetchone()
+    type_seq, prev_type_hash = (type_row[0] + 1, bytes(type_row[1]).hex()) if type_row else (
+        1, chain.ZERO_HASH)
+    text = chain.canonical_bytes(payload)
+    digest = chain.record_hash(chain.envelope_bytes(
+        seq=last.seq + 1, rtype=rtype, training=bool(training), type_seq=type_seq,
+        created_utc=last.created_utc, register=journal.settings.register,
+        prev_hash=last.hash, prev_type_hash=prev_type_hash, payload=text))
+    raw.execute("INSERT INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (last.seq + 1, rtype, training, type_seq, last.created_utc, text.decode(),
+                 bytes.fromhex(last.hash), bytes.fromhex(prev_type_hash),
+                 bytes.fromhex(digest), journal.sign_digest(bytes.fromhex(digest)),
+                 last.key_id, 1))
+    write_head(data / HEAD_NAME, journal.record(last.seq + 1))
+    journal.close()
+    return last.seq + 1
+
+
+def _void_of_first_ticket(data):
+    clock = Clock()
+    journal = Journal.open(data, clock=clock)
+    clock.now = chain.parse_utc(journal.last_record().created_utc)
+    original = journal.ticket(1)
+    journal.close_day()  # the void is sold on the next day, as the journal would
+    day = journal.settings.business_date(journal.last_record().created_utc)
+    journal.close()
+    source = original_from_payload(original.payload, original.type_seq, original.hash)
+    void = validate(Ticket.void_of(source, Clock()()), [Tender("CARD", -450)], Clock()())
+    return ticket_payload(void) | {"business_date": day.isoformat()}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("edit", "reason"), [
+    (lambda ref: ref.update(hash="0" * 64), "référence au ticket n° 1 introuvable ou différente"),
+    (lambda ref: ref.update(type_seq=99), "référence au ticket d'origine invalide"),
+])
+def test_a_void_pointing_at_a_wrong_ticket_fails_at_the_void(data, edit, reason, workers):
+    payload = _void_of_first_ticket(data)
+    edit(payload["ref"])
+    seq = _append_resigned(data, "TICKET", payload)
+    report = verify_database(data / DB_NAME, data / HEAD_NAME, workers=workers)
+    assert (report.failure_seq, report.failure) == (seq, reason)
+
+
+def test_a_true_void_verifies(data):
+    _append_resigned(data, "TICKET", _void_of_first_ticket(data))
+    assert _verify(data).ok
+
+
+@pytest.mark.parametrize(("copy_no", "of_hash", "reason"), [
+    (3, None, "numéro de duplicata 3 hors séquence"),
+    (2, "f" * 64, "référence au ticket n° 2 introuvable ou différente"),
+])
+def test_a_duplicate_out_of_sequence_or_of_another_ticket_fails(data, copy_no, of_hash, reason):
+    journal = Journal.open(data, clock=Clock())
+    first = next(r for r in journal.records_after(0) if r.rtype == "DUPLICATE")  # of ticket 2
+    journal.close()
+    payload = dict(first.payload, copy_no=copy_no)
+    if of_hash:
+        payload["of"] = dict(payload["of"], hash=of_hash)
+    seq = _append_resigned(data, "DUPLICATE", payload)
+    assert (_verify(data).failure_seq, _verify(data).failure) == (seq, reason)
