@@ -1,7 +1,8 @@
 """Verification speed and memory on a large journal (target: 1,000,000 records < 2 min).
 
 Builds the journal once (cached under --dir): the INIT record through `Journal.initialise`,
-then 300 typical tickets a day with their DAY closure and the MONTH / YEAR closures, written
+then 300 typical tickets a day (one in a hundred voided, one in 150 reprinted, so that the
+reference checks run too) with their DAY closure and the MONTH / YEAR closures, written
 with the journal's own format functions (`ledger.chain`) and signed with the device key, in
 large transactions so that building a million records takes about a minute rather than the
 hours a fsync per record would cost. Every record is then checked by `verify_database`
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -30,9 +32,15 @@ from cryptography.hazmat.primitives import serialization
 
 from appliance.ledger import chain
 from appliance.ledger.journal import DB_NAME, HEAD_NAME, KEY_NAME, SIGNATURE, Journal
+from appliance.pos.fiscal import original_from_payload, ticket_payload
+from appliance.pos.tender import Tender, validate
+from appliance.pos.ticket import Ticket
 from bench.journal_common import typical_ticket
 
 TICKETS_PER_DAY = 300
+VOID_EVERY = 100  # a void of one ticket in a hundred: the reference checks run too
+DUPLICATE_EVERY = 150  # a receipt reprinted for one ticket in 150
+JOURNAL_FORMAT = "2"  # written into the cache's "complete" file: older caches are rebuilt
 REGISTER = "FR-12345678900011-C01"
 
 
@@ -105,6 +113,37 @@ class Writer:
         self.rows = []
 
 
+def void_payload(original: dict, number: int, digest: str, day: date) -> bytes:
+    """The void of ticket `number`, refunded by card, as the till writes it."""
+    moment = datetime.fromisoformat(original["closed_utc"].replace("Z", "+00:00"))
+    source = original_from_payload(original, number, digest)
+    void = validate(Ticket.void_of(source, moment), [Tender("CARD", -original["total_ttc"])],
+                    moment)
+    return chain.canonical_bytes({**ticket_payload(void), "business_date": day.isoformat()})
+
+
+def write_day(writer: Writer, payload: bytes, day: date, moment: datetime) -> chain.Totals:
+    """A day's tickets from `moment`, two seconds apart, with their voids and reprints; the
+    totals its DAY closure must show."""
+    parsed = json.loads(payload)
+    totals = chain.Totals()
+    for index in range(TICKETS_PER_DAY):
+        created = (moment + timedelta(seconds=2 * index)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        digest = writer.write("TICKET", payload, created)
+        number = writer.types["TICKET"][0]
+        totals.add_ticket(parsed, False, number, digest)
+        if index % VOID_EVERY == VOID_EVERY - 1:
+            void = void_payload(parsed, number, digest, day)
+            totals.add_ticket(json.loads(void), False, number + 1,
+                              writer.write("TICKET", void, created))
+        if index % DUPLICATE_EVERY == DUPLICATE_EVERY - 1:
+            duplicate = {"of": {"rtype": "TICKET", "type_seq": number, "hash": digest},
+                         "copy_no": 1, "channel": "PRINT"}
+            writer.write("DUPLICATE", chain.canonical_bytes(duplicate), created)
+            totals.add_duplicate()
+    return totals
+
+
 def build(data: Path, records: int) -> None:
     start_day = date(2020, 1, 2)
     journal = Journal.initialise(
@@ -124,14 +163,9 @@ def build(data: Path, records: int) -> None:
     last_day_seq = 0
     while writer.seq < records:
         payload = chain.canonical_bytes({**base, "business_date": day.isoformat()})
-        parsed = json.loads(payload)
-        totals = chain.Totals()
         first_seq = last_day_seq + 1
         moment = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-        for index in range(TICKETS_PER_DAY):
-            created = (moment + timedelta(seconds=2 * index)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            digest = writer.write("TICKET", payload, created)
-            totals.add_ticket(parsed, False, writer.types["TICKET"][0], digest)
+        totals = write_day(writer, payload, day, moment)
         closing = (moment + timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
         def close(
@@ -223,11 +257,18 @@ def main() -> None:
     sizes = [args.records // 10, args.records]
     for size in sizes:
         data = args.dir / str(size)
-        if not (data / "complete").exists():
+        complete = data / "complete"
+        if not complete.exists() or complete.read_text() != JOURNAL_FORMAT:
             shutil.rmtree(data, ignore_errors=True)
             started = time.perf_counter()
-            build(data, size)
-            (data / "complete").touch()
+            # Built in a spawned process: a child forked from a parent grown by the build
+            # would report the parent's size as its own peak memory.
+            builder = multiprocessing.get_context("spawn").Process(target=build, args=(data, size))
+            builder.start()
+            builder.join()
+            if builder.exitcode != 0:
+                sys.exit(f"building the {size}-record journal failed")
+            complete.write_text(JOURNAL_FORMAT)
             print(
                 f"built {size} records in {time.perf_counter() - started:.0f} s"
                 f" ({(data / DB_NAME).stat().st_size / 1e6:.0f} MB)"
