@@ -91,9 +91,12 @@ TimeoutStartSec=5min
 """
 
 # Software emulation starts Kivy (GL through llvmpipe) 20-50 times slower than a Pi: the
-# kiosk's 3 min start limit would kill it before its first frame. A crash prints where.
+# kiosk's 3 min start limit would kill it before its first frame, and building a dialog for
+# the first time held its UI clock (the watchdog's pings) over the 30 s of production. A
+# crash prints where.
 KIOSK_DROPIN = """[Service]
 TimeoutStartSec=20min
+WatchdogSec=1min
 Environment=PYTHONFAULTHANDLER=1
 """
 
@@ -259,6 +262,29 @@ class Qmp:
                          **{"hold-time": 30})
             time.sleep(0.05)
         self.command("send-key", keys=[{"type": "qcode", "data": "ret"}], **{"hold-time": 30})
+
+    def click(self, x: int, y: int) -> None:
+        """A touch at (x, y) of the screen (top-left origin) with the PS/2 mouse: relative
+        moves to the top-left corner, where SDL clamps the pointer, then to the point, then a
+        left click. In steps of at most 100: QEMU's PS/2 queue keeps a larger move's rest
+        for later packets, which would land after the click."""
+        self._move(-2 * SCREEN[0], -2 * SCREEN[1])
+        self._move(x, y)
+        for down in (True, False):
+            self.command("input-send-event", events=[
+                {"type": "btn", "data": {"down": down, "button": "left"}}])
+            time.sleep(0.2)
+
+    def _move(self, dx: int, dy: int) -> None:
+        while dx or dy:
+            step_x, step_y = max(-100, min(100, dx)), max(-100, min(100, dy))
+            self.command("input-send-event", events=[
+                {"type": "rel", "data": {"axis": "x", "value": step_x}},
+                {"type": "rel", "data": {"axis": "y", "value": step_y}},
+            ])
+            dx, dy = dx - step_x, dy - step_y
+            time.sleep(0.05)
+        time.sleep(0.5)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
