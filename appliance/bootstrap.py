@@ -36,7 +36,15 @@ from appliance.kafinea.sync import SyncWorker, WorkerBusy, worker_lock
 from appliance.ledger import outbox as outbox_module
 from appliance.ledger.catalog import Catalog
 from appliance.ledger.db import connect
-from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, JournalNotFound, utc_now
+from appliance.ledger.journal import (
+    DB_NAME,
+    HEAD_NAME,
+    Journal,
+    JournalNotFound,
+    RegisterMismatch,
+    register_refusal,
+    utc_now,
+)
 from appliance.ledger.verify import verify_database
 from appliance.till import DeviceUnavailable, ProgressCallback, Till, TillError, TillParts
 from appliance.till_records import register_code
@@ -97,6 +105,11 @@ def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Jou
     data = config.data_dir
     try:
         journal = Journal.open(data, clock=clock)
+        refusal = register_refusal(journal.settings.register,
+                                   config.kafinea.register) if config.kafinea else None
+        if refusal:
+            journal.close()
+            raise RegisterMismatch(refusal)
     except JournalNotFound:
         shop = config.shop
         identity = {

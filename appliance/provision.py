@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 import os
@@ -44,6 +45,7 @@ from appliance.kafinea.errors import (
     OutcomeUnknown,
     ProtocolError,
 )
+from appliance.ledger.journal import register_of, register_refusal
 
 SETUP_FILE_NAME = "appliance-setup.toml"
 APPLIED_FILE_NAME = "appliance-setup.applied.toml"
@@ -656,6 +658,11 @@ def _provision(
     config_path = _under(root, CONFIG_PATH)
     current = config_path.read_text(encoding="utf-8") if config_path.is_file() else None
     changes, warnings = plan_changes(setup, current)
+    if setup.kafinea is not None:
+        held = register_of(_under(root, _data_dir(current)))
+        refusal = register_refusal(held, setup.kafinea.register)
+        if refusal:
+            raise SetupError([f"{source.name}: kafinea.register: {refusal}"])
     if online and setup.kafinea is not None:
         key = setup.kafinea.access_key or _current_key(root)
         if key is not None:
@@ -673,6 +680,15 @@ def _provision(
     source.unlink()
     _sync_dir(source.parent)
     return Outcome(applied=setup.sections(), warnings=warnings, record=record)
+
+
+def _data_dir(current_config: str | None) -> PurePosixPath:
+    """Where the till keeps its journal under the configuration in place."""
+    config = Config()  # an unreadable configuration is replaced: the default directory stands
+    if current_config is not None:
+        with contextlib.suppress(tomllib.TOMLDecodeError, ConfigError):
+            config = parse_config(tomllib.loads(current_config), Path(str(CONFIG_PATH)))
+    return PurePosixPath(config.data_dir)
 
 
 def _current_key(root: Path) -> str | None:

@@ -73,12 +73,13 @@ def handle(args: argparse.Namespace) -> int:
         kiosk_env.apply(kiosk_env.window_environment(home, *window))
     else:
         kiosk_env.apply(kiosk_env.kiosk_environment(home, show_cursor=args.show_cursor))
+    from appliance.ledger.db import LedgerError  # noqa: PLC0415
     from appliance.ui.launch import run_kiosk  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.ui.sdnotify import Notifier, watchdog_interval_s  # noqa: PLC0415  (after the Kivy environment is set)
 
     try:
         plan = plan_from_config(config, path)
-    except ConfigError as error:
+    except (ConfigError, LedgerError) as error:  # e.g. a journal of another register
         print(f"appliance run: {error}", file=sys.stderr)
         return 2
     notifier = Notifier()
@@ -330,6 +331,7 @@ class WizardBackend:
             parse_connection,
             write_config,
         )
+        from appliance.ledger.journal import register_of, register_refusal  # noqa: PLC0415
 
         url, email, key = self._kafinea
         try:
@@ -337,6 +339,9 @@ class WizardBackend:
         except ValueError:
             raise WizardError(f"Adresse d'imprimante illisible : {answers['printer']!r}") from None
         current = load_config(self.config_path) if self.config_path.exists() else Config()
+        refusal = register_refusal(register_of(self.data_dir), answers["register"])
+        if refusal:
+            raise WizardError(refusal)
         key_file = self.config_path.with_name("kafinea.key")
         config = dataclasses.replace(
             current,

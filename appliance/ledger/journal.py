@@ -172,6 +172,34 @@ class JournalSettings:
         return chain.fiscal_year(day, self.fiscal_year_start_month)
 
 
+class RegisterMismatch(JournalError):
+    """The configuration names another register than the one whose journal the data
+    directory holds: a journal records one register's sales, from its INIT on."""
+
+
+def register_of(data_dir: Path) -> str | None:
+    """The register whose fiscal journal `data_dir` holds (None: no journal there yet)."""
+    try:
+        reader = JournalReader.open_readonly(data_dir)
+    except JournalNotFound:
+        return None
+    try:
+        init = reader.record(1)
+    finally:
+        reader.close()
+    return init.payload.get("register") if init is not None and init.rtype == "INIT" else None
+
+
+def register_refusal(held: str | None, wanted: str) -> str | None:
+    """Why this device cannot sell for register `wanted` while it holds the journal of
+    register `held`, or None when it can."""
+    if held is None or held == wanted:
+        return None
+    return (f"Ce boîtier tient le journal fiscal de la caisse « {held} » : il ne peut pas vendre"
+            f" pour la caisse « {wanted} ». Gardez la caisse « {held} », ou archivez d'abord son"
+            " journal (guide technicien, « Changer de caisse »)")
+
+
 def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -156,6 +156,20 @@ def sandbox(tmp_path_factory):
         yield handle
 
 
+def test_a_journal_of_another_register_is_one_line_and_exit_2(sandbox, tmp_path):
+    config_path = write_demo_config(tmp_path, sandbox, "none")
+    plan_from_config(load_config(config_path), config_path).till.close()  # journal started
+    text = config_path.read_text("utf-8")
+    config_path.write_text(text.replace(f'register = "{sandbox.register}"',
+                                        'register = "Caisse 2"'), "utf-8")
+    run = subprocess.run([sys.executable, "-m", "appliance", "run", "--config", str(config_path)],
+                         check=False, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "KIVY_HOME": str(tmp_path / "kivy")})
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-1].strip().startswith(
+        f"appliance run: Ce boîtier tient le journal fiscal de la caisse « {sandbox.register} »")
+
+
 def test_wizard_login_lists_the_registers_kafinea_knows(sandbox, tmp_path):
     backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
     registers = backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)

@@ -11,6 +11,7 @@ from appliance.commands.demo import write_demo_config
 from appliance.commands.run import WizardBackend, WizardError, plan_from_config
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import running_sandbox
+from appliance.ledger.journal import RegisterMismatch
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,24 @@ def test_reconfiguration_keeps_what_the_wizard_does_not_ask(sandbox, tmp_path):
         till.close()
     again = backend.reopen()  # the way back the kiosk takes when a new till cannot start
     again.close()
+
+
+def test_another_register_is_refused_while_the_device_holds_a_journal(sandbox, tmp_path):
+    """The wizard refuses before writing anything; a configuration edited by hand is refused
+    when the till starts, with the same reason (a journal records one register's sales)."""
+    config_path = write_demo_config(tmp_path, sandbox, "none")
+    plan_from_config(load_config(config_path), config_path).till.close()  # journal started
+    backend = WizardBackend(config_path, load_config(config_path).data_dir)
+    backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)
+    before = config_path.read_bytes()
+    with pytest.raises(WizardError, match=f"journal fiscal de la caisse « {sandbox.register} »"):
+        backend.finish({**backend.current_answers(), "register": "Caisse 2",
+                        "manager_pin": "2468"})
+    assert config_path.read_bytes() == before
+    config_path.write_text(before.decode().replace(f'register = "{sandbox.register}"',
+                                                   'register = "Caisse 2"'), "utf-8")
+    with pytest.raises(RegisterMismatch, match="ne peut pas vendre pour la caisse « Caisse 2 »"):
+        plan_from_config(load_config(config_path), config_path)
 
 
 def test_network_printer_is_checked_at_its_address(tmp_path):

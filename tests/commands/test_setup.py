@@ -21,6 +21,7 @@ import pytest
 from appliance.cli import main
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import SandboxHandle, running_sandbox
+from appliance.ledger.journal import Journal
 from appliance.provision import (
     APPLIED_FILE_NAME,
     SetupError,
@@ -204,6 +205,24 @@ def test_changing_the_register_keeps_the_stored_key(tmp_path: Path) -> None:
     assert config.kafinea is not None
     assert (config.kafinea.url, config.kafinea.register) == ("https://kafinea.example.fr/shop", "2")
     assert (root / "etc/appliance/kafinea.key").read_text() == KEY + "\n"
+
+
+def test_another_register_is_refused_once_the_journal_has_started(tmp_path: Path) -> None:
+    """A journal records one register's sales from its INIT on: re-provisioning the device
+    for another register while it holds that journal would file sales under the wrong one."""
+    root, boot = tmp_path / "root", tmp_path / "boot"
+    provision(drop(boot, FULL), root, online=False)
+    Journal.initialise(root / "var/lib/appliance", register="CAISSE-01", shop={},
+                       software="test").close()
+    config_before = (root / "etc/appliance/appliance.toml").read_bytes()
+    source = drop(boot, '[kafinea]\ninstance = "kfn123456789"\nemail = "caisse@boutique.fr"\n'
+                        'register = "CAISSE-02"\n')
+    with pytest.raises(SetupError, match="journal fiscal de la caisse « CAISSE-01 »"):
+        provision(source, root, online=False)
+    assert (root / "etc/appliance/appliance.toml").read_bytes() == config_before
+    assert source.exists() and not status(root)["ok"]
+    assert "CAISSE-02" in status(root)["message"]
+    provision(drop(boot, FULL), root, online=False)  # the same register again: applied
 
 
 def test_a_first_kafinea_setup_needs_the_key(tmp_path: Path) -> None:
