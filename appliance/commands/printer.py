@@ -11,6 +11,7 @@ cannot print. The printer comes from `--connection` (tcp:/serial:/usb:/file:) or
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,10 @@ def run_test(args: argparse.Namespace) -> int:
     return 0 if status.problem is None else 1
 
 
+def _stop_like_ctrl_c(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_virtual(args: argparse.Namespace) -> int:
     from appliance.devices.virtual_printer import VirtualPrinter  # noqa: PLC0415
 
@@ -111,6 +116,7 @@ def run_virtual(args: argparse.Namespace) -> int:
         return 1
     print(f"imprimante virtuelle sur {printer.connection_string}, tickets dans {args.out}",
           flush=True)
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # a service manager or script stops it so
     seen = 0
     try:
         while True:

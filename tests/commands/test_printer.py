@@ -79,7 +79,7 @@ def test_printer_virtual_command_writes_receipts(tmp_path):
         assert "receipt-0001.txt" in announced
         assert "TOTAL TTC" in (tmp_path / "receipt-0001.txt").read_text(encoding="utf-8")
         assert (tmp_path / "receipt-0001.png").stat().st_size > 1000
-    finally:
-        process.send_signal(signal.SIGINT)
+    finally:  # SIGTERM, not SIGINT: a CI launched in the background ignores SIGINT
+        process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
     assert process.returncode == 0
