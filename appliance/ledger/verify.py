@@ -487,7 +487,9 @@ def _context(first: Row | None) -> Context | None:
 
 class Source:
     """Where the records come from: the first row, the worker jobs covering every record in
-    seq order, and the tickets again (second pass, only when references need checking)."""
+    seq order, and the tickets again (only those that references point at)."""
+
+    ref_batch: int | None = None  # references checked every so many (None: once, at the end)
 
     def first(self) -> Row | None:
         raise NotImplementedError
@@ -520,6 +522,8 @@ def run(source: Source, *, workers: int = 1, tail: Callable[[Verifier], None] | 
                 verifier.feed(fact)
                 if progress is not None and fact[0] % every == 0:
                     progress(fact[0])
+            if source.ref_batch and len(verifier.refs) >= source.ref_batch:
+                _check_refs(verifier, source)  # memory stays flat whatever the journal's size
 
         try:
             context = _context(source.first())
@@ -537,7 +541,8 @@ def run(source: Source, *, workers: int = 1, tail: Callable[[Verifier], None] | 
             _check_refs(verifier, source)
             if tail is not None:
                 tail(verifier)
-        except Broken as broken:
+        except Broken as found:
+            broken = _first_fault(verifier, source, found)
             return Report(False, verifier.expected_seq - 1, verifier.expected_seq - 1,
                           verifier.last_hash, (verifier.settings or {}).get("register", ""),
                           verifier.key_id, verifier.counts, broken.seq, broken.reason)
@@ -550,7 +555,20 @@ def run(source: Source, *, workers: int = 1, tail: Callable[[Verifier], None] | 
                       verifier.counts)
 
 
+def _first_fault(verifier: Verifier, source: Source, broken: Broken) -> Broken:
+    """The first fault of the journal: references are checked in bulk, so one pending from
+    before `broken` may be an earlier fault."""
+    verifier.refs = [ref for ref in verifier.refs if ref[0] < broken.seq]
+    try:
+        _check_refs(verifier, source)
+    except Broken as earlier:
+        return earlier
+    return broken
+
+
 def _check_refs(verifier: Verifier, source: Source) -> None:
+    """Check the references collected so far (RETURN/VOID and DUPLICATE records point at an
+    existing ticket with that hash), then forget them. Raises `Broken` at the first bad one."""
     if not verifier.refs:
         return
     wanted = {(training, number) for _, training, number, _ in verifier.refs}
@@ -561,6 +579,7 @@ def _check_refs(verifier: Verifier, source: Source) -> None:
     for seq, training, number, hash_hex in sorted(verifier.refs):
         if found.get((training, number)) != hash_hex:
             raise Broken(seq, f"référence au ticket n° {number} introuvable ou différente")
+    verifier.refs.clear()
 
 
 # ----------------------------------------------------------------------------- sources
@@ -590,6 +609,8 @@ def _database_facts(context: Context | None, uri: str, first: int, last: int) ->
 
 
 class DatabaseSource(Source):
+    ref_batch = 5000  # an indexed lookup: cheap enough to run as references accumulate
+
     def __init__(self, path: Path) -> None:
         self.uri = f"{path.resolve().as_uri()}?mode=ro"
 

@@ -34,8 +34,8 @@ def data(tmp_path):
 
 def _raw(data):
     raw = sqlite3.connect(data / DB_NAME, isolation_level=None)
-    raw.execute("DROP TRIGGER journal_no_update")
-    raw.execute("DROP TRIGGER journal_no_delete")
+    raw.execute("DROP TRIGGER IF EXISTS journal_no_update")
+    raw.execute("DROP TRIGGER IF EXISTS journal_no_delete")
     return raw
 
 
@@ -276,12 +276,16 @@ def _void_of_first_ticket(data):
     return ticket_payload(void) | {"business_date": day.isoformat()}
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers_and_ref_batch", [(1, None), (2, 1)])
 @pytest.mark.parametrize(("edit", "reason"), [
     (lambda ref: ref.update(hash="0" * 64), "référence au ticket n° 1 introuvable ou différente"),
     (lambda ref: ref.update(type_seq=99), "référence au ticket d'origine invalide"),
 ])
-def test_a_void_pointing_at_a_wrong_ticket_fails_at_the_void(data, edit, reason, workers):
+def test_a_void_pointing_at_a_wrong_ticket_fails_at_the_void(data, edit, reason,
+                                                             workers_and_ref_batch, monkeypatch):
+    """References are checked at the end, or as they accumulate (`ref_batch`)."""
+    workers, ref_batch = workers_and_ref_batch
+    monkeypatch.setattr(verify.DatabaseSource, "ref_batch", ref_batch)
     payload = _void_of_first_ticket(data)
     edit(payload["ref"])
     seq = _append_resigned(data, "TICKET", payload)
@@ -289,9 +293,25 @@ def test_a_void_pointing_at_a_wrong_ticket_fails_at_the_void(data, edit, reason,
     assert (report.failure_seq, report.failure) == (seq, reason)
 
 
-def test_a_true_void_verifies(data):
+@pytest.mark.parametrize("ref_batch", [None, 1])
+def test_a_true_void_verifies(data, ref_batch, monkeypatch):
+    monkeypatch.setattr(verify.DatabaseSource, "ref_batch", ref_batch)
     _append_resigned(data, "TICKET", _void_of_first_ticket(data))
     assert _verify(data).ok
+
+
+def test_a_bad_reference_is_reported_before_a_later_fault(data):
+    """References are checked in bulk, after the records that follow them: a later record's
+    fault must not hide an earlier bad reference."""
+    payload = _void_of_first_ticket(data)
+    payload["ref"]["hash"] = "0" * 64
+    void_seq = _append_resigned(data, "TICKET", payload)
+    later = _append_resigned(data, "TICKET", _void_of_first_ticket(data))
+    _raw(data).execute("UPDATE journal SET payload = replace(payload, 'Savon', 'Sav0n')"
+                       " WHERE seq = ?", (later,))
+    report = _verify(data)
+    assert (report.failure_seq, report.failure) == (
+        void_seq, "référence au ticket n° 1 introuvable ou différente")
 
 
 @pytest.mark.parametrize(("copy_no", "of_hash", "reason"), [
