@@ -119,6 +119,21 @@ def to_manager(kiosk, pin=PIN):
     assert kiosk.screen().name == "manager"
 
 
+def wizard_logged_in(kiosk, pin):
+    """The wizard from the technician screen, through the steps already filled in, at the
+    register step once Kafinea accepted the key typed again."""
+    to_manager(kiosk, pin)
+    kiosk.tap(kiosk.screen().ids.wizard_button)
+    kiosk.tap(kiosk.button("Lancer l'assistant"))
+    wizard = kiosk.screen()
+    for _step in ("language", "instance", "email"):
+        kiosk.tap(wizard.ids.next_button)
+    kiosk.type_text(KEY)
+    kiosk.tap(wizard.ids.next_button)
+    kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
+    return wizard
+
+
 def test_failed_provisioning_is_explained_on_the_first_screen_and_dismissed(kiosk, parts):
     _sandbox, _printer, config_path = parts
     data_dir = load_config(config_path).data_dir
@@ -264,15 +279,7 @@ def test_a_new_configuration_that_cannot_start_brings_the_saved_one_back(kiosk, 
     _sandbox, _printer, config_path = parts
     before = config_path.read_text("utf-8")
     old = kiosk.app.till
-    to_manager(kiosk, "9876")  # the PIN the previous reconfiguration set
-    kiosk.tap(kiosk.screen().ids.wizard_button)
-    kiosk.tap(kiosk.button("Lancer l'assistant"))
-    wizard = kiosk.screen()
-    for _step in ("language", "instance", "email"):
-        kiosk.tap(wizard.ids.next_button)
-    kiosk.type_text(KEY)
-    kiosk.tap(wizard.ids.next_button)
-    kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
+    wizard = wizard_logged_in(kiosk, "9876")  # the PIN the previous reconfiguration set
     # A printer address no screen can produce: the build fails after the old till is closed.
     wizard.answers["printer"] = "tcp:"
     for _step in ("register", "printer", "drawer", "scanner"):
@@ -304,15 +311,7 @@ def test_a_new_configuration_that_cannot_start_brings_the_saved_one_back(kiosk, 
 def test_printer_step_and_address_entry_fit_every_panel(kiosk):
     from kivy.core.window import Window  # noqa: PLC0415
 
-    to_manager(kiosk, "9876")
-    kiosk.tap(kiosk.screen().ids.wizard_button)
-    kiosk.tap(kiosk.button("Lancer l'assistant"))
-    wizard = kiosk.screen()
-    for _step in ("language", "instance", "email"):
-        kiosk.tap(wizard.ids.next_button)
-    kiosk.type_text(KEY)
-    kiosk.tap(wizard.ids.next_button)
-    kiosk.wait_for(lambda: wizard.step == 4, timeout=30, what="login accepted")
+    wizard = wizard_logged_in(kiosk, "9876")
     kiosk.tap(wizard.ids.next_button)
     kiosk.tap(kiosk.button("Imprimante réseau…"))
     try:
