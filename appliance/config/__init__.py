@@ -1,0 +1,56 @@
+"""The appliance's one TOML configuration file: typed (`model`), read (`parse`), written back
+(`write`). Everything the rest of the appliance uses is importable from here."""
+
+from appliance.config.model import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_DATA_DIR,
+    Config,
+    ConfigError,
+    Connection,
+    DrawerConfig,
+    KafineaConfig,
+    KeypadConfig,
+    PrinterConfig,
+    RegisterConfig,
+    ScannerConfig,
+    ShopConfig,
+    UIConfig,
+)
+from appliance.config.parse import (
+    default_config_path,
+    load_config,
+    parse_config,
+    parse_connection,
+)
+from appliance.config.write import (
+    config_to_toml,
+    with_access_key_file,
+    write_access_key,
+    write_config,
+)
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DATA_DIR",
+    "Config",
+    "ConfigError",
+    "Connection",
+    "DrawerConfig",
+    "KafineaConfig",
+    "KeypadConfig",
+    "PrinterConfig",
+    "RegisterConfig",
+    "ScannerConfig",
+    "ShopConfig",
+    "UIConfig",
+    "config_to_toml",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+    "parse_connection",
+    "with_access_key_file",
+    "write_access_key",
+    "write_config",
+]

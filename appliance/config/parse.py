@@ -1,0 +1,470 @@
+"""Read the TOML configuration: validation with one clear sentence per problem.
+
+Why a hand-written validator rather than a schema library: the technician reads the error on a
+small screen or a serial console, so every problem must be one sentence naming the file, the
+key and what is expected, and never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from appliance.config.model import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_DATA_DIR,
+    Config,
+    ConfigError,
+    Connection,
+    DrawerConfig,
+    KafineaConfig,
+    KeypadConfig,
+    PrinterConfig,
+    RegisterConfig,
+    ScannerConfig,
+    ShopConfig,
+    UIConfig,
+)
+
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SIRET = re.compile(r"^\d{14}$")
+_VAT_FR = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+_PIN = re.compile(r"^\d{4,8}$")
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+class _Table:
+    """One TOML table being read: typed getters, then `finish()` rejects leftover keys."""
+
+    def __init__(self, source: Path, name: str, data: Any) -> None:
+        self.source = source
+        self.name = name
+        if not isinstance(data, dict):
+            raise self.error(None, "a table", data)
+        self.data = dict(data)
+        self.seen: set[str] = set()
+
+    def where(self, key: str | None) -> str:
+        if key is None:
+            return f"[{self.name}]" if self.name else "top level"
+        return f"{self.name}.{key}" if self.name else key
+
+    def error(self, key: str | None, expected: str, got: Any = dataclasses.MISSING) -> ConfigError:
+        detail = "" if got is dataclasses.MISSING else f", got {_type_name(got)}"
+        return ConfigError(f"{self.source}: {self.where(key)}: expected {expected}{detail}")
+
+    def missing(self, key: str, expected: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {self.where(key)} is missing (expected {expected})")
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str) -> Any:
+        self.seen.add(key)
+        return self.data.get(key)
+
+    def text(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        choices: Iterable[str] | None = None,
+        pattern: re.Pattern[str] | None = None,
+        expected: str = "a non-empty string",
+    ) -> str | None:
+        value = self.raw(key)
+        options = tuple(choices) if choices is not None else None
+        if options:
+            expected = "one of " + ", ".join(f'"{c}"' for c in options)
+        if value is None:
+            if required:
+                raise self.missing(key, expected)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, expected, value)
+        if options is not None and value not in options:
+            raise ConfigError(f"{self.source}: {self.where(key)}: expected {expected}")
+        if pattern is not None and not pattern.match(value):
+            raise ConfigError(f"{self.source}: {self.where(key)}: expected {expected}")
+        return value
+
+    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.error(key, f"an integer from {low} to {high}", value)
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (low <= value <= high)
+        ):
+            raise self.error(key, f"a number from {low:g} to {high:g}", value)
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, "true or false", value)
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...] | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.error(key, "a list of non-empty strings", value)
+        return tuple(value)
+
+    def names(self, key: str, depth: int = 1) -> dict[str, Any]:
+        """A sub-table of role -> name (depth 2: role -> table of role -> name)."""
+        value = self.raw(key)
+        if value is None:
+            return {}
+        sub = _Table(self.source, self.where(key), value)
+        result: dict[str, Any] = {}
+        for role in list(sub.data):
+            if not NAME_PATTERN.match(role):
+                raise ConfigError(f"{self.source}: {sub.where(role)}: not a valid role name")
+            if depth == 2:
+                result[role] = sub.names(role)
+            else:
+                result[role] = sub.text(
+                    role, pattern=NAME_PATTERN, expected="a field or module name"
+                )
+        return result
+
+    def table(self, key: str) -> _Table:
+        self.seen.add(key)
+        return _Table(self.source, self.where(key), self.data.get(key, {}))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise ConfigError(f"{self.source}: unknown key {self.where(unknown[0])}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_url(table: _Table) -> str:
+    url = table.text("url", required=True, expected="an https:// URL")
+    assert url is not None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(
+            f"{table.source}: {table.where('url')}: expected an https:// URL"
+            " such as https://apps.kafinea.com/kfn123456789"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{table.source}: {table.where('url')}: plain http:// is only allowed to this"
+            " machine (127.0.0.1, ::1, localhost); use https://"
+        )
+    if parts.query or parts.fragment or parts.path.endswith("webservice.php"):
+        raise ConfigError(
+            f"{table.source}: {table.where('url')}: expected the instance base URL"
+            " (webservice.php is appended), without query or fragment"
+        )
+    return url.rstrip("/")
+
+
+def _tcp(rest: str) -> Connection | None:
+    host, _, port = rest.rpartition(":")
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return Connection("tcp", host=host.strip("[]"), port=int(port))
+    return None
+
+
+def _serial(rest: str) -> Connection | None:
+    device, _, baud = rest.rpartition(":")
+    if device and baud.isdigit() and int(baud) > 0:
+        return Connection("serial", device=device, baud=int(baud))
+    if rest and ":" not in rest:
+        return Connection("serial", device=rest, baud=9600)
+    return None
+
+
+def _usb(rest: str) -> Connection | None:
+    vid, _, pid = rest.partition(":")
+    try:
+        vendor, product = int(vid, 16), int(pid, 16)
+    except ValueError:
+        return None
+    if 0 <= vendor <= 0xFFFF and 0 <= product <= 0xFFFF:
+        return Connection("usb", vendor_id=vendor, product_id=product)
+    return None
+
+
+def _file(rest: str) -> Connection | None:
+    return Connection("file", path=rest) if rest else None
+
+
+_CONNECTION_PARSERS: dict[str, Callable[[str], Connection | None]] = {
+    "tcp": _tcp,
+    "serial": _serial,
+    "usb": _usb,
+    "file": _file,
+}
+
+
+def parse_connection(text: str, *, allow_printer: bool = False) -> Connection:
+    """`none | tcp:HOST:PORT | serial:DEVICE:BAUD | usb:VID:PID | file:PATH` (+ `printer`).
+
+    Raises ValueError for anything else; shared by [printer] and [drawer].
+    """
+    kind, _, rest = text.partition(":")
+    simple = ("none", "printer") if allow_printer else ("none",)
+    if kind in simple and not rest:
+        return Connection(kind)
+    parser = _CONNECTION_PARSERS.get(kind)
+    result = parser(rest) if parser is not None else None
+    if result is None:
+        raise ValueError(text)
+    return result
+
+
+def _connection(table: _Table, key: str, default: Connection, allow_printer: bool) -> Connection:
+    forms = "none, tcp:HOST:PORT, serial:DEVICE:BAUD, usb:VID:PID (hex) or file:PATH"
+    if allow_printer:
+        forms = "printer, " + forms
+    value = table.text(key, expected=forms)
+    if value is None:
+        return default
+    try:
+        return parse_connection(value, allow_printer=allow_printer)
+    except ValueError:
+        raise ConfigError(f"{table.source}: {table.where(key)}: expected {forms}") from None
+
+
+def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
+    if not top.has("kafinea"):
+        return None
+    table = top.table("kafinea")
+    url = _parse_url(table)
+    username = table.text("username", required=True, expected="the technical user's e-mail")
+    register = table.raw("register")
+    if isinstance(register, int) and not isinstance(register, bool):
+        register = str(register)
+    if register is None:
+        raise table.missing("register", "the register name or number in Kafinea")
+    if not isinstance(register, str) or not register.strip():
+        raise table.error("register", "the register name or number in Kafinea", register)
+    key_file = table.text("access_key_file", expected="a file path")
+    inline = table.text("access_key", expected="the webservice access key")
+    if (key_file is None) == (inline is None):
+        raise ConfigError(
+            f"{table.source}: [kafinea]: expected exactly one of access_key_file or access_key"
+        )
+    timeout = table.number("timeout_s", 10.0, 0.5, 300.0)
+    modules = table.names("modules")
+    fields = table.names("fields", depth=2)
+    table.finish()
+    assert username is not None
+    return KafineaConfig(
+        url=url,
+        username=username,
+        register=register,
+        access_key_file=_resolve(base, key_file) if key_file else None,
+        timeout_s=timeout,
+        modules=modules,
+        fields=fields,
+        _inline_key=inline,
+        _source=top.source if inline is not None else None,
+    )
+
+
+def _register(top: _Table) -> RegisterConfig:
+    table = top.table("register")
+    methods = table.strings("payment_methods")
+    rounding = table.integer("rounding_cents", None, 1, 100)
+    if rounding is not None and rounding not in (1, 5, 10, 20, 50, 100):
+        raise table.error("rounding_cents", "one of 1, 5, 10, 20, 50, 100")
+    result = RegisterConfig(
+        default_account=table.text("default_account"),
+        payment_methods=methods,
+        rounding_cents=rounding,
+        display=table.text("display", choices=("ttc", "ht")),
+        decimals=table.integer("decimals", None, 0, 4),
+        sellers=table.strings("sellers"),
+        manager_pin=table.text("manager_pin", pattern=_PIN, expected="4 to 8 digits, quoted"),
+        training_allowed=table.boolean("training_allowed", True),
+    )
+    table.finish()
+    return result
+
+
+def _printer(top: _Table) -> PrinterConfig:
+    table = top.table("printer")
+    result = PrinterConfig(
+        connection=_connection(table, "connection", Connection("none"), allow_printer=False),
+        profile=table.text("profile"),
+        columns=table.integer("columns", 48, 24, 80) or 48,
+        codepage=table.text("codepage") or "CP858",
+    )
+    table.finish()
+    return result
+
+
+def _drawer(top: _Table) -> DrawerConfig:
+    table = top.table("drawer")
+    pin = table.integer("pin", 2, 2, 5)
+    if pin not in (2, 5):
+        raise table.error("pin", "2 or 5")
+    connection = _connection(table, "connection", Connection("printer"), allow_printer=True)
+    if connection.kind not in ("printer", "serial", "none"):
+        raise table.error("connection", "printer, serial:DEVICE:BAUD or none (for a drawer)")
+    result = DrawerConfig(
+        connection=connection,
+        pin=pin,
+        pulse_on_ms=table.integer("pulse_on_ms", 50, 2, 510) or 50,
+        pulse_off_ms=table.integer("pulse_off_ms", 500, 2, 510) or 500,
+    )
+    table.finish()
+    return result
+
+
+def _scanner(top: _Table) -> ScannerConfig:
+    table = top.table("scanner")
+    result = ScannerConfig(
+        devices=table.strings("devices") or (),
+        layout=table.text("layout", choices=("us", "fr")) or "us",
+        prefix=_plain_text(table, "prefix"),
+        suffix=table.text("suffix", choices=("enter", "tab", "none")) or "enter",
+    )
+    table.finish()
+    return result
+
+
+def _plain_text(table: _Table, key: str) -> str:
+    value = table.raw(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise table.error(key, "a string", value)
+    return value
+
+
+def _keypad(top: _Table) -> KeypadConfig:
+    table = top.table("keypad")
+    result = KeypadConfig(
+        devices=table.strings("devices") or (),
+        layout=table.text("layout", choices=("us", "fr")) or "us",
+    )
+    table.finish()
+    return result
+
+
+def _ui(top: _Table) -> UIConfig:
+    table = top.table("ui")
+    result = UIConfig(
+        language=table.text("language", choices=("fr", "en")) or "fr",
+        fullscreen=table.boolean("fullscreen", True),
+    )
+    table.finish()
+    return result
+
+
+def _shop(top: _Table) -> ShopConfig:
+    table = top.table("shop")
+    result = ShopConfig(
+        trade_name=table.text("trade_name"),
+        company_name=table.text("company_name"),
+        address_lines=table.strings("address_lines") or (),
+        siret=table.text("siret", pattern=_SIRET, expected="14 digits, quoted"),
+        vat_number=table.text(
+            "vat_number", pattern=_VAT_FR, expected="a VAT number like FR12345678901"
+        ),
+        phone=table.text("phone"),
+    )
+    table.finish()
+    return result
+
+
+def _resolve(base: Path, text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+_SECTIONS: tuple[tuple[str, Callable[[_Table], Any]], ...] = (
+    ("register", _register),
+    ("printer", _printer),
+    ("drawer", _drawer),
+    ("scanner", _scanner),
+    ("keypad", _keypad),
+    ("ui", _ui),
+    ("shop", _shop),
+)
+
+
+def parse_config(data: dict[str, Any], source: Path) -> Config:
+    """Validate an already-decoded TOML document (relative paths resolve next to `source`)."""
+    base = source.parent.resolve()
+    top = _Table(source, "", data)
+    data_dir = top.text("data_dir", expected="a directory path")
+    kafinea = _kafinea(top, base)
+    sections = {name: build(top) for name, build in _SECTIONS}
+    top.finish()
+    return Config(
+        data_dir=_resolve(base, data_dir) if data_dir else DEFAULT_DATA_DIR,
+        kafinea=kafinea,
+        path=source,
+        **sections,
+    )
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate one TOML file; any problem is a single-line `ConfigError`."""
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: configuration file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a directory, expected a TOML file") from None
+    except PermissionError:
+        raise ConfigError(f"{source}: configuration file not readable by this user") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    return parse_config(data, source)
+
+
+def default_config_path() -> Path:
+    """`$APPLIANCE_CONFIG`, else /etc/appliance/appliance.toml."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
