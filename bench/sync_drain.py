@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.bootstrap import build_till
 from appliance.config import load_config, write_access_key
 from appliance.kafinea.sandbox.server import running_sandbox
+from appliance.till.bootstrap import build_till
 
 
 def config_file(base: Path, sandbox) -> Path:

@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.bootstrap import build_till
 from appliance.config import load_config
 from appliance.ledger.catalog import Catalog, CatalogProduct
 from appliance.pos.barcode import check_digit
+from appliance.till.bootstrap import build_till
 
 WORDS = [
     "pain",

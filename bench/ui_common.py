@@ -40,9 +40,9 @@ def demo_parts(products: int = 0):
 
 
 def build_open_till(config: Path):
-    from appliance.bootstrap import build_till
     from appliance.config import load_config
     from appliance.till import SessionState
+    from appliance.till.bootstrap import build_till
 
     till = build_till(load_config(config))
     if till.status().session.state is not SessionState.OPEN:

@@ -109,10 +109,10 @@ def sample_barcodes(till, count: int = 4) -> list[str]:
 @contextlib.contextmanager
 def demo_till(base: Path):
     """A Till wired to a fresh sandbox and virtual printer under `base` (closed on exit)."""
-    from appliance.bootstrap import build_till  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.config import load_config  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.devices.virtual_printer import running_virtual_printer  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.kafinea.sandbox.server import running_sandbox  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.till.bootstrap import build_till  # noqa: PLC0415  (after the Kivy environment is set)
 
     with (
         running_sandbox(base / "sandbox") as sandbox,

@@ -97,7 +97,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def plan_from_config(config: Config | None, path: Path):
     """What the kiosk starts with: the wizard, the login (key not stored) or the sale."""
-    from appliance.bootstrap import (  # noqa: PLC0415  (after the Kivy environment is set)
+    from appliance.till.bootstrap import (  # noqa: PLC0415  (after the Kivy environment is set)
         build_till,
         cached_register_colours,
         provisioning_failure,
@@ -265,14 +265,14 @@ class WizardBackend:
 
     def detect_printers(self) -> list[tuple[str, str]]:
         """Kernel printer nodes, serial ports (probed), unclaimed USB printers."""
-        from appliance.bootstrap import detect_printers  # noqa: PLC0415
+        from appliance.till.bootstrap import detect_printers  # noqa: PLC0415
 
         return detect_printers()
 
     def network_printer(self, address: str) -> tuple[str, str]:
         """The network printer at `address` (host or host:port), once it answers."""
-        from appliance.bootstrap import check_network_printer  # noqa: PLC0415
         from appliance.till import TillError  # noqa: PLC0415
+        from appliance.till.bootstrap import check_network_printer  # noqa: PLC0415
 
         try:
             return check_network_printer(address)
@@ -325,13 +325,13 @@ class WizardBackend:
         """
         import dataclasses  # noqa: PLC0415
 
-        from appliance.bootstrap import build_till  # noqa: PLC0415
         from appliance.config import (  # noqa: PLC0415
             KafineaConfig,
             parse_connection,
             write_config,
         )
         from appliance.ledger.journal import register_of, register_refusal  # noqa: PLC0415
+        from appliance.till.bootstrap import build_till  # noqa: PLC0415
 
         url, email, key = self._kafinea
         try:
@@ -380,6 +380,6 @@ class WizardBackend:
     def reopen(self):
         """The Till of the configuration on disk: the kiosk's way back when a reconfiguration
         could not start the new till (the old one is already closed by then)."""
-        from appliance.bootstrap import build_till  # noqa: PLC0415
+        from appliance.till.bootstrap import build_till  # noqa: PLC0415
 
         return build_till(load_config(self.config_path))

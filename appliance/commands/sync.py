@@ -34,10 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _sync(args: argparse.Namespace) -> int:
     if not args.once:
         return _forever(args)
-    from appliance.bootstrap import LOCK_NAME  # noqa: PLC0415
     from appliance.config import default_config_path, load_config  # noqa: PLC0415
     from appliance.kafinea.sync import worker_lock  # noqa: PLC0415
-    from appliance.till_errors import TillError  # noqa: PLC0415
+    from appliance.till.bootstrap import LOCK_NAME  # noqa: PLC0415
+    from appliance.till.errors import TillError  # noqa: PLC0415
 
     config = load_config(args.config or default_config_path())
     with worker_lock(config.data_dir / LOCK_NAME), open_till(args) as till:

@@ -62,7 +62,7 @@ def amount(text: str) -> int:
 
 @contextmanager
 def open_till(args: argparse.Namespace, *, start_sync: bool = False) -> Iterator[Till]:
-    from appliance.bootstrap import build_till  # noqa: PLC0415 - keeps `--help` instant
+    from appliance.till.bootstrap import build_till  # noqa: PLC0415 - keeps `--help` instant
 
     config = load_config(args.config or default_config_path())
     till = build_till(config, start_sync=start_sync)
@@ -76,7 +76,7 @@ def run(command: str, body: Callable[[], int]) -> int:
     """Call `body`; our errors become one line on stderr and an exit code."""
     from appliance.kafinea.sync import WorkerBusy  # noqa: PLC0415
     from appliance.ledger.db import LedgerError  # noqa: PLC0415
-    from appliance.till_errors import TillError  # noqa: PLC0415
+    from appliance.till.errors import TillError  # noqa: PLC0415
 
     try:
         return body()

@@ -23,7 +23,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from appliance import __version__
-from appliance.catalog_refresh import Refreshed, refresh, targets_from_json
 from appliance.config import Config
 from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
@@ -46,9 +45,11 @@ from appliance.ledger.journal import (
     utc_now,
 )
 from appliance.ledger.verify import verify_database
-from appliance.till import DeviceUnavailable, ProgressCallback, Till, TillError, TillParts
-from appliance.till_records import register_code
-from appliance.till_views import VerifyResult
+from appliance.till.catalog_refresh import Refreshed, refresh, targets_from_json
+from appliance.till.errors import DeviceUnavailable, TillError
+from appliance.till.records import register_code
+from appliance.till.service import ProgressCallback, Till, TillParts
+from appliance.till.views import VerifyResult
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The cash session as the Till runs it: float, cash in/out, X and Z (the cash desk).
 
-The arithmetic is `appliance.pos.session`'s, the records `appliance.till_records`'; this
+The arithmetic is `appliance.pos.session`'s, the records `appliance.till.records`'; this
 collaborator keeps the open session, journals each movement before the drawer opens, and
 builds the reports the screen and the printer receive.
 """
@@ -15,11 +15,11 @@ from appliance.pos.document import build_session_report, local_text
 from appliance.pos.receipt import Report
 from appliance.pos.session import CashSession, MovementKind, SessionFigures
 from appliance.pos.tender import Sale
-from appliance.till_errors import NoSession, SessionAlreadyOpen
-from appliance.till_present import method_totals
-from appliance.till_printing import Printing
-from appliance.till_records import Recorder
-from appliance.till_views import CashMovementView, XReport, ZReport
+from appliance.till.errors import NoSession, SessionAlreadyOpen
+from appliance.till.present import method_totals
+from appliance.till.printing import Printing
+from appliance.till.records import Recorder
+from appliance.till.views import CashMovementView, XReport, ZReport
 
 
 class CashDesk:

@@ -35,7 +35,7 @@ from appliance.ledger.catalog import (
     hex_colour,
 )
 from appliance.pos.receipt import ShopIdentity
-from appliance.register_settings import (
+from appliance.till.register_settings import (
     ROUNDING,
     Refreshed,
     RefreshRefused,

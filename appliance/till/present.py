@@ -1,4 +1,4 @@
-"""Domain values -> the frozen views the screen receives (`appliance.till_views`).
+"""Domain values -> the frozen views the screen receives (`appliance.till.views`).
 
 Pure functions: the Till calls them under its lock and hands the result out, so the UI never
 touches a `Ticket`, a catalogue row or a cash session. Labels come from the register's
@@ -19,7 +19,7 @@ from appliance.pos.session import CashSession, MethodFigures, SessionFigures
 from appliance.pos.tax import PriceMode
 from appliance.pos.tender import CashRounding, Sale, Tender, settle
 from appliance.pos.ticket import Ticket
-from appliance.till_views import (
+from appliance.till.views import (
     LineView,
     MethodTotal,
     PaymentMethodView,

@@ -18,7 +18,7 @@ from appliance.devices.drawer import Drawer, PrinterDrawer
 from appliance.devices.errors import DeviceError, PaperOut
 from appliance.devices.printer import Printer
 from appliance.pos.receipt import Receipt, Report
-from appliance.till_views import PrinterState
+from appliance.till.views import PrinterState
 
 NO_PRINTER = "aucune imprimante configurée : les tickets sont enregistrés, pas imprimés"
 

@@ -3,15 +3,15 @@
 A façade, nothing more (STYLE.md): VAT and ticket arithmetic live in `appliance.pos`, SQL in
 `appliance.ledger`, the Kafinea protocol in `appliance.kafinea`, ESC/POS in `appliance.devices`.
 Each method takes plain values (strings, integer cents, thousandths), performs one use case
-under the Till's lock, and returns a small frozen snapshot from `appliance.till_views`, so the
+under the Till's lock, and returns a small frozen snapshot from `appliance.till.views`, so the
 UI thread, the scanner thread and the sync thread can all call it safely.
 
-Refusals are `TillError` subclasses (`appliance.till_errors`) with a stable `key` and a French
+Refusals are `TillError` subclasses (`appliance.till.errors`) with a stable `key` and a French
 `message`. Listeners registered with `add_listener` are called with a fresh `StatusView` after
 every change of session, sync or printer state; they run on the caller's thread, so the UI
 schedules its own update (Kivy `Clock.schedule_once`) and returns at once.
 
-Build a Till with `appliance.bootstrap.build_till(config)`; the constructor receives its
+Build a Till with `appliance.till.bootstrap.build_till(config)`; the constructor receives its
 collaborators already built, so tests can assemble two tills side by side.
 """
 
@@ -49,9 +49,8 @@ from appliance.pos.tender import CashRounding, Sale, Tender
 from appliance.pos.tender import validate as validate_sale
 from appliance.pos.ticket import Party, Ticket
 from appliance.pos.timestamps import utc_iso
-from appliance.register_settings import Refreshed, RefreshRefused, local_register
-from appliance.till_cash import CashDesk
-from appliance.till_errors import (
+from appliance.till.cash import CashDesk
+from appliance.till.errors import (
     CustomerError,
     DeviceUnavailable,
     ExportError,
@@ -70,17 +69,18 @@ from appliance.till_errors import (
     TillError,
     from_domain,
 )
-from appliance.till_present import (
+from appliance.till.present import (
     method_view,
     product_view,
     receipt_for,
     session_view,
     ticket_view,
 )
-from appliance.till_printing import NO_PRINTER, Printing
-from appliance.till_records import Recorder, receipt_code, register_code
-from appliance.till_sync import StatusListener, SyncBoard
-from appliance.till_tickets import (
+from appliance.till.printing import NO_PRINTER, Printing
+from appliance.till.records import Recorder, receipt_code, register_code
+from appliance.till.register_settings import Refreshed, RefreshRefused, local_register
+from appliance.till.sync_status import StatusListener, SyncBoard
+from appliance.till.tickets import (
     NO_DEFAULT_ACCOUNT,
     add_product_line,
     catalog_price,
@@ -89,7 +89,7 @@ from appliance.till_tickets import (
     parked_view,
     set_return_quantity,
 )
-from appliance.till_views import (
+from appliance.till.views import (
     AboutView,
     AccountView,
     CashMovementView,
@@ -176,7 +176,7 @@ PRICE_LIMIT_HINT = "code du responsable requis"
 
 @dataclass
 class TillParts:
-    """The collaborators a Till is handed (built by `appliance.bootstrap`)."""
+    """The collaborators a Till is handed (built by `appliance.till.bootstrap`)."""
 
     journal: Journal
     catalog: Catalog

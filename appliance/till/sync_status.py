@@ -12,7 +12,7 @@ from collections.abc import Callable
 from appliance.kafinea.mapping import for_retry
 from appliance.kafinea.sync import SyncState, SyncWorker
 from appliance.ledger.outbox import Outbox
-from appliance.till_views import StatusView, SyncErrorView, SyncStatus
+from appliance.till.views import StatusView, SyncErrorView, SyncStatus
 
 StatusListener = Callable[[StatusView], None]
 

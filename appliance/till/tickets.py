@@ -15,7 +15,7 @@ from appliance.pos.parking import Parked
 from appliance.pos.receipt import TicketKind
 from appliance.pos.tax import PriceMode
 from appliance.pos.ticket import Discount, OriginalTicket, Party, Ticket
-from appliance.till_views import ParkedView
+from appliance.till.views import ParkedView
 
 
 def discount_of(percent_bp: int | None, cents: int | None) -> Discount | None:

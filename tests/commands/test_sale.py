@@ -6,7 +6,7 @@ import pytest
 
 from appliance.cli import main
 from appliance.kafinea.sandbox.server import running_sandbox
-from tests.test_till_fixtures import new_till, write_config
+from tests.till.helpers import new_till, write_config
 
 SELLER = "Marie Dupont"
 

@@ -3,7 +3,7 @@
 
 from appliance.cli import main
 from appliance.kafinea.sync import worker_lock
-from tests.test_till_fixtures import new_till, shop_of, write_config
+from tests.till.helpers import new_till, shop_of, write_config
 
 
 def test_sync_once_delivers_and_reports(tmp_path, sandbox, capsys):

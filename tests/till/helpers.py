@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.bootstrap import build_till
 from appliance.config import load_config, write_access_key
 from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.vtql import cond, select
 from appliance.till import Till
+from appliance.till.bootstrap import build_till
 
 PIN = "1234"
 

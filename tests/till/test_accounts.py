@@ -6,7 +6,7 @@ import time
 import pytest
 
 from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache
-from tests.test_till_fixtures import new_till, shop_of, write_config
+from tests.till.helpers import new_till, shop_of, write_config
 
 SELLER = "Marie Dupont"
 

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from appliance.catalog_refresh import FULL_EVERY
 from appliance.till import TillError
-from tests.test_till_fixtures import new_till, shop_of, write_config
+from appliance.till.catalog_refresh import FULL_EVERY
+from tests.till.helpers import new_till, shop_of, write_config
 
 
 def test_refresh_is_incremental_and_sees_changes_deactivations_and_deletions(tmp_path, sandbox):
@@ -121,7 +121,7 @@ def test_register_colours_come_from_kafinea_and_a_bad_one_is_ignored(tmp_path, s
         record = till._p.catalog.register()
         assert (record.primary_colour, record.accent_colour) == ("#1F5F8B", "#F2C14E")
         shop_of(sandbox).revise(record.id, color_primary="bleu nuit", color_secondary="")
-        with caplog.at_level("WARNING", logger="appliance.catalog_refresh"):
+        with caplog.at_level("WARNING", logger="appliance.till.catalog_refresh"):
             till.refresh_catalog()
         assert "bleu nuit" in caplog.text and "color_primary" in caplog.text
         status = till.status()

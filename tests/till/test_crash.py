@@ -26,8 +26,8 @@ from types import SimpleNamespace
 import pytest
 
 from appliance.kafinea.mapping import tender_amounts, ticket_ref
-from appliance.till_records import register_code
-from tests.test_till_fixtures import new_till, shop_of, write_config
+from appliance.till.records import register_code
+from tests.till.helpers import new_till, shop_of, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_TICKETS = 200

@@ -4,7 +4,7 @@
 from appliance.devices.drawer import DrawerSettings, kick_bytes
 from appliance.till import PrinterState
 from tests.devices.helpers import PtyPrinter
-from tests.test_till_fixtures import new_till, write_config
+from tests.till.helpers import new_till, write_config
 
 SELLER = "Marie Dupont"
 

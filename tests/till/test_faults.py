@@ -15,8 +15,8 @@ import pytest
 
 from appliance.kafinea.mapping import ticket_ref
 from appliance.kafinea.sandbox.server import SandboxServer
-from appliance.till_records import register_code
-from tests.test_till_fixtures import new_till, shop_of, write_config
+from appliance.till.records import register_code
+from tests.till.helpers import new_till, shop_of, write_config
 
 SELLER = "Marie Dupont"
 

@@ -7,7 +7,7 @@ import pytest
 from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.parked import PARKED_NAME
 from appliance.till import InvalidInput, TillError
-from tests.test_till_fixtures import new_till, write_config
+from tests.till.helpers import new_till, write_config
 
 SELLER = "Marie Dupont"
 

@@ -13,7 +13,7 @@ from appliance.devices.virtual_printer import running_virtual_printer
 from appliance.ledger.journal import key_id
 from appliance.ledger.verify import verify_archive
 from appliance.till import DeviceUnavailable, ExportError, PrinterState
-from tests.test_till_fixtures import new_till, write_config
+from tests.till.helpers import new_till, write_config
 
 
 def closed_port() -> int:

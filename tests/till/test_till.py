@@ -21,7 +21,7 @@ from appliance.till import (
     TicketKind,
     TicketNotFound,
 )
-from tests.test_till_fixtures import PIN, new_till, shop_of, write_config
+from tests.till.helpers import PIN, new_till, shop_of, write_config
 
 SELLER = "Marie Dupont"
 

@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from appliance.bootstrap import build_till
 from appliance.config import load_config
-from tests.test_till_fixtures import shop_of
+from appliance.till.bootstrap import build_till
+from tests.till.helpers import shop_of
 
 pytestmark = [
     pytest.mark.ui,

@@ -14,9 +14,9 @@ import threading
 
 import pytest
 
-from appliance.bootstrap import build_till
 from appliance.commands.run import WizardBackend
 from appliance.config import load_config
+from appliance.till.bootstrap import build_till
 
 pytestmark = [
     pytest.mark.ui,

@@ -16,13 +16,13 @@ import threading
 
 import pytest
 
-from appliance.bootstrap import build_till, provisioning_failure
 from appliance.commands.demo import write_demo_config
 from appliance.commands.run import WizardBackend
 from appliance.config import load_config, write_access_key
 from appliance.devices.virtual_printer import running_virtual_printer
 from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.journal import Journal
+from appliance.till.bootstrap import build_till, provisioning_failure
 
 pytestmark = [
     pytest.mark.ui,
