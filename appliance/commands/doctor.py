@@ -18,7 +18,7 @@ from typing import Any
 
 from appliance.config import Config, ConfigError, default_config_path, load_config
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.health import KafineaHealth, check_kafinea
+from appliance.provisioning.health import KafineaHealth, check_kafinea
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

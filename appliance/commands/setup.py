@@ -1,4 +1,4 @@
-"""`appliance setup --from FILE`: apply a technician's appliance-setup.toml (see provision.py).
+"""`appliance setup --from FILE`: apply a technician's appliance-setup.toml (provisioning).
 
 Run at boot by appliance-provision.service on /boot/firmware/appliance-setup.toml, or by hand.
 Prints one line per problem and exits 1 without changing anything when the file is wrong.
@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from appliance.provision import SetupError, provision
+from appliance.provisioning.apply import check_setup_login, provision
+from appliance.provisioning.setup_file import SetupError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,11 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _handle(args: argparse.Namespace) -> int:
     try:
-        outcome = provision(args.source, args.root, online=not args.offline)
+        login = None if args.offline else check_setup_login
+        outcome = provision(args.source, args.root, login=login)
     except SetupError as exc:
         for problem in exc.problems:
             print(f"appliance setup: {problem}", file=sys.stderr)
-        print("appliance setup: rien n'a été modifié / nothing was changed", file=sys.stderr)
+        print("appliance setup: rien n'a été modifié", file=sys.stderr)
         return 1
     for warning in outcome.warnings:
         print(f"appliance setup: attention: {warning}", file=sys.stderr)

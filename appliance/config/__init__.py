@@ -22,11 +22,13 @@ from appliance.config.parse import (
     load_config,
     parse_config,
     parse_connection,
+    url_problem,
 )
 from appliance.config.write import (
     config_to_toml,
     with_access_key_file,
     write_access_key,
+    write_atomic,
     write_config,
 )
 
@@ -50,7 +52,9 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_connection",
+    "url_problem",
     "with_access_key_file",
     "write_access_key",
+    "write_atomic",
     "write_config",
 ]

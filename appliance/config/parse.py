@@ -179,25 +179,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a Kafinea instance's base address, or None when it can."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "adresse https:// attendue, comme https://apps.kafinea.com/kfn123456789"
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        return (
+            "https:// obligatoire (http:// seulement vers cette machine : 127.0.0.1, ::1,"
+            " localhost)"
+        )
+    if parts.query or parts.fragment or parts.path.endswith("webservice.php"):
+        return (
+            "adresse de base de l'instance attendue (sans webservice.php, ajouté par la caisse),"
+            " sans ? ni #"
+        )
+    return None
+
+
 def _parse_url(table: _Table) -> str:
     url = table.text("url", required=True, expected="an https:// URL")
     assert url is not None
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(
-            f"{table.source}: {table.where('url')}: expected an https:// URL"
-            " such as https://apps.kafinea.com/kfn123456789"
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"{table.source}: {table.where('url')}: plain http:// is only allowed to this"
-            " machine (127.0.0.1, ::1, localhost); use https://"
-        )
-    if parts.query or parts.fragment or parts.path.endswith("webservice.php"):
-        raise ConfigError(
-            f"{table.source}: {table.where('url')}: expected the instance base URL"
-            " (webservice.php is appended), without query or fragment"
-        )
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{table.source}: {table.where('url')}: {problem}")
     return url.rstrip("/")
 
 

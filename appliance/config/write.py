@@ -82,7 +82,9 @@ def config_to_toml(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str, mode: int) -> None:
+def write_atomic(path: Path, text: str, mode: int) -> None:
+    """Replace `path` with `text` in one rename: a reader sees the old file or the new one,
+    never half of it, and the mode is set before the first byte (a key file is never 0644)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -102,7 +104,7 @@ def write_access_key(path: str | os.PathLike[str], key: str) -> Path:
     target = Path(path)
     if not key.strip() or "\n" in key.strip():
         raise ConfigError("the access key must be one non-empty line")
-    _write_atomic(target, key.strip() + "\n", 0o600)
+    write_atomic(target, key.strip() + "\n", 0o600)
     return target
 
 
@@ -116,7 +118,7 @@ def write_config(config: Config, path: str | os.PathLike[str]) -> Path:
     text = config_to_toml(config)
     parse_config(tomllib.loads(text), target)
     inline = config.kafinea is not None and config.kafinea._inline_key is not None
-    _write_atomic(target, text, 0o600 if inline else 0o644)
+    write_atomic(target, text, 0o600 if inline else 0o644)
     return target
 
 

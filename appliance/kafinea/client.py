@@ -35,6 +35,7 @@ import requests.exceptions
 from appliance.kafinea.errors import (
     ApiError,
     BadCredentials,
+    InsecureAddress,
     KafineaError,
     NotSent,
     OutcomeUnknown,
@@ -255,7 +256,7 @@ class KafineaClient:
 
     def _send(self, method: str, operation: str, fields: dict[str, str]) -> requests.Response:
         if self._plain_http_refused:
-            raise NotSent(f"refusing plain http:// to {self._host}: use https://")
+            raise InsecureAddress(f"refusing plain http:// to {self._host}: use https://")
         with self._count_lock:
             self.round_trips += 1
         timeout = (min(5.0, self.timeout_s), self.timeout_s)

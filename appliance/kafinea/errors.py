@@ -2,7 +2,8 @@
 
     KafineaError
     ├── NotSent          the request never reached the server (DNS, refused, connect timeout,
-    │                    TLS failure): always safe to send again
+    │   │                TLS failure): always safe to send again
+    │   └── InsecureAddress   plain http:// to another machine: refused before sending
     ├── OutcomeUnknown   sent, but no usable answer (read timeout, connection reset, HTTP 500 or
     │                    garbage after a write): look the record up before creating it again
     ├── ProtocolError    the server answered something that is not the webservice envelope
@@ -14,7 +15,8 @@
         └── AccessDenied     ACCESS_DENIED (vtiger's answer for missing records too),
                              INVALID_ID_ATTRIBUTE
 
-No message ever holds the access key or the session name.
+No message ever holds the access key or the session name. `describe(error)` is the one French
+sentence a shop or a technician reads for each class, on screen and on the command line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class KafineaError(Exception):
 
 class NotSent(KafineaError):
     """The request did not leave this machine or was refused before the server read it."""
+
+
+class InsecureAddress(NotSent):
+    """The address is plain http:// to another machine: the session would travel in clear."""
 
 
 class OutcomeUnknown(KafineaError):
@@ -86,3 +92,26 @@ def api_error(code: str, message: str, operation: str) -> ApiError:
     if code in ACCESS_CODES:
         return AccessDenied(code, message, operation)
     return ApiError(code, message, operation)
+
+
+
+# Most specific class first: the first match gives the sentence.
+_SENTENCES: tuple[tuple[type[KafineaError], str], ...] = (
+    (BadCredentials, "Kafinea refuse l'e-mail ou la clé d'accès de la caisse ({code})"),
+    (SessionExpired, "session Kafinea expirée : la caisse se reconnecte au prochain essai"),
+    (AccessDenied, "Kafinea refuse l'accès : {message} ({code})"),
+    (ApiError, "Kafinea refuse l'opération : {message} ({code})"),
+    (InsecureAddress, "adresse refusée : https:// obligatoire ({detail})"),
+    (NotSent, "Kafinea injoignable : vérifiez le réseau et l'adresse ({detail})"),
+    (OutcomeUnknown, "Kafinea n'a pas répondu à temps ({detail})"),
+    (ProtocolError, "le serveur ne répond pas comme un webservice Kafinea ({detail})"),
+    (KafineaError, "erreur Kafinea ({detail})"),
+)
+
+
+def describe(error: KafineaError) -> str:
+    """One French sentence for the shop and the technician; the detail stays in parentheses."""
+    sentence = next(text for kind, text in _SENTENCES if isinstance(error, kind))
+    if isinstance(error, ApiError):
+        return sentence.format(code=error.code, message=error.message)
+    return sentence.format(detail=error)

@@ -12,21 +12,17 @@ it is skipped with a log line when Kafinea is down.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from appliance import __version__
 from appliance.config import Config
-from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
-from appliance.devices.errors import DeviceError
 from appliance.devices.printer import Printer, open_printer
 from appliance.devices.profiles import DEFAULT_PROFILE
 from appliance.kafinea.client import KafineaClient
@@ -46,7 +42,7 @@ from appliance.ledger.journal import (
 )
 from appliance.ledger.verify import verify_database
 from appliance.till.catalog_refresh import Refreshed, refresh, targets_from_json
-from appliance.till.errors import DeviceUnavailable, TillError
+from appliance.till.errors import TillError
 from appliance.till.records import register_code
 from appliance.till.service import ProgressCallback, Till, TillParts
 from appliance.till.views import VerifyResult
@@ -57,48 +53,6 @@ ZONE = "Europe/Paris"
 CATALOG_NAME = "catalog.sqlite"
 LOCK_NAME = "sync.lock"
 REFRESH_EVERY_S = 900
-SETUP_STATUS_NAME = "setup-status.json"  # written by `appliance setup` (provision.py)
-SETUP_SEEN_NAME = "setup-status.seen"
-
-
-@dataclass(frozen=True)
-class ProvisioningFailure:
-    """The last `appliance setup` failed: its first `message`, all its `problems`, when."""
-
-    message: str
-    problems: tuple[str, ...]
-    at: str
-    seen_file: Path
-
-    def dismiss(self) -> None:
-        """Remember that this failure was read: it is not shown again (a newer one is)."""
-        try:
-            self.seen_file.write_text(self.at + "\n", encoding="utf-8")
-        except OSError as error:
-            log.warning("cannot remember the dismissed setup status: %s", error)
-
-
-def provisioning_failure(data_dir: Path) -> ProvisioningFailure | None:
-    """The failure recorded in `setup-status.json`, unless it succeeded, was dismissed, or
-    cannot be read (a status file must never stop the till from starting)."""
-    try:
-        status = json.loads((data_dir / SETUP_STATUS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(status, dict) or status.get("ok") is not False:
-        return None
-    at = str(status.get("at", ""))
-    seen_file = data_dir / SETUP_SEEN_NAME
-    try:
-        if seen_file.read_text(encoding="utf-8").strip() == at:
-            return None
-    except OSError:
-        pass  # never dismissed
-    message = str(status.get("message") or "erreur inconnue")
-    problems = status.get("problems")
-    if not isinstance(problems, list) or not problems:
-        problems = [message]
-    return ProvisioningFailure(message, tuple(str(p) for p in problems), at, seen_file)
 
 
 def open_journal(config: Config, clock: Callable[[], datetime] = utc_now) -> Journal:
@@ -149,21 +103,6 @@ def cached_register_colours(config: Config) -> tuple[str | None, str | None]:
     if record is None:
         return None, None
     return record.primary_colour, record.accent_colour
-
-
-def detect_printers() -> list[tuple[str, str]]:
-    """(connection string, label) of every printer this machine reaches (the wizard's list)."""
-    return [(found.connection, found.label) for found in find_printers()]
-
-
-def check_network_printer(address: str) -> tuple[str, str]:
-    """(connection string, label) of the network printer at `address` (port 9100 unless
-    given) once it accepts a connection; `DeviceUnavailable` with the reason otherwise."""
-    try:
-        found = network_printer(address)
-    except DeviceError as error:
-        raise DeviceUnavailable(str(error)) from error
-    return found.connection, found.label
 
 
 def drawer_settings(config: Config) -> DrawerSettings:

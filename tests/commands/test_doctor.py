@@ -66,7 +66,7 @@ def test_wrong_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, data = _doctor(_config(tmp_path, sandbox, key="WrongKey12345678"), capsys)
     assert code == 1
     assert data["kafinea"]["login"]["ok"] is False
-    assert "connexion refusée" in data["kafinea"]["problems"][0]
+    assert "Kafinea refuse l'e-mail ou la clé d'accès" in data["kafinea"]["problems"][0]
     assert "WrongKey12345678" not in json.dumps(data)
 
 
@@ -118,7 +118,7 @@ def test_unreachable_kafinea(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         path = _config(tmp_path, sandbox)
     code, data = _doctor(path, capsys)  # the sandbox is gone now
     assert code == 1
-    assert data["kafinea"]["problems"][0].startswith("Kafinea injoignable : cannot connect to")
+    assert data["kafinea"]["problems"][0].startswith("Kafinea injoignable : vérifiez le réseau")
 
 
 def test_bad_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

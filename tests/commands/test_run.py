@@ -11,9 +11,12 @@ import pytest
 
 from appliance.cli import main
 from appliance.commands.demo import demo_plan, demo_till, write_demo_config
-from appliance.commands.run import WizardBackend, WizardError, parse_window, plan_from_config
+from appliance.commands.kiosk_plan import plan_from_config
+from appliance.commands.run import parse_window
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import running_sandbox
+from appliance.provisioning.wizard import WizardBackend, WizardError
+from appliance.till import build_till
 from appliance.ui.sdnotify import Notifier, watchdog_interval_s
 
 
@@ -171,13 +174,13 @@ def test_a_journal_of_another_register_is_one_line_and_exit_2(sandbox, tmp_path)
 
 
 def test_wizard_login_lists_the_registers_kafinea_knows(sandbox, tmp_path):
-    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data", build_till)
     registers = backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)
     assert (sandbox.register, sandbox.register) in registers
 
 
 def test_wizard_login_says_precisely_why_it_failed(sandbox, tmp_path):
-    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data", build_till)
     with pytest.raises(WizardError, match="refuse l'e-mail ou la clé") as refused:
         backend.check_login(sandbox.url, sandbox.username, "not-the-key")
     assert "not-the-key" not in str(refused.value)
@@ -197,7 +200,7 @@ def test_login_screen_key_is_checked_then_stored_0600(sandbox, tmp_path):
     plan = plan_from_config(load_config(config_path), config_path)
     assert plan.till is None and plan.connect is not None
     assert plan.username == sandbox.username
-    with pytest.raises(WizardError, match="refuse la clé") as refused:
+    with pytest.raises(WizardError, match="refuse l'e-mail ou la clé") as refused:
         plan.connect("not-the-key")
     assert "not-the-key" not in str(refused.value)
     assert not key_file.exists()

@@ -8,10 +8,12 @@ import socket
 import pytest
 
 from appliance.commands.demo import write_demo_config
-from appliance.commands.run import WizardBackend, WizardError, plan_from_config
+from appliance.commands.kiosk_plan import plan_from_config
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.journal import RegisterMismatch
+from appliance.provisioning.wizard import WizardBackend, WizardError
+from appliance.till import build_till
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def test_reconfiguration_keeps_what_the_wizard_does_not_ask(sandbox, tmp_path):
     config_path = write_demo_config(tmp_path, sandbox, "none")
     with config_path.open("a", encoding="utf-8") as toml:
         toml.write('\n[shop]\ntrade_name = "Épicerie Martin"\n')
-    backend = WizardBackend(config_path, load_config(config_path).data_dir)
+    backend = WizardBackend(config_path, load_config(config_path).data_dir, build_till)
     backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)
     answers = {
         **backend.current_answers(),
@@ -74,7 +76,7 @@ def test_another_register_is_refused_while_the_device_holds_a_journal(sandbox, t
     when the till starts, with the same reason (a journal records one register's sales)."""
     config_path = write_demo_config(tmp_path, sandbox, "none")
     plan_from_config(load_config(config_path), config_path).till.close()  # journal started
-    backend = WizardBackend(config_path, load_config(config_path).data_dir)
+    backend = WizardBackend(config_path, load_config(config_path).data_dir, build_till)
     backend.check_login(sandbox.url, sandbox.username, sandbox.access_key)
     before = config_path.read_bytes()
     with pytest.raises(WizardError, match=f"journal fiscal de la caisse « {sandbox.register} »"):
@@ -88,7 +90,7 @@ def test_another_register_is_refused_while_the_device_holds_a_journal(sandbox, t
 
 
 def test_network_printer_is_checked_at_its_address(tmp_path):
-    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data", build_till)
     with socket.create_server(("127.0.0.1", 0)) as printer:
         port = printer.getsockname()[1]
         assert backend.network_printer(f"127.0.0.1:{port}") == (

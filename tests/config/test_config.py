@@ -113,7 +113,7 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ),
         (
             "[kafinea]\nurl = 'http://kafinea.example.com/k'\nusername='a@b.fr'\nregister='C'",
-            r"plain http:// is only allowed to this machine",
+            r"https:// obligatoire \(http:// seulement vers cette machine",
         ),
         (
             "[kafinea]\nurl = 'https://x.fr/k'\nusername='a@b.fr'\nregister='C'",

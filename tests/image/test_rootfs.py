@@ -189,7 +189,7 @@ def test_manifest_lists_debian_and_python_packages(built_image: BuiltImage) -> N
 
 def test_python_imports_inside_the_image(built_image: BuiltImage) -> None:
     code = (
-        "import appliance.cli, appliance.provision, escpos.printer, kivy, evdev, usb.core,"
+        "import appliance.cli, appliance.provisioning.apply, escpos.printer, kivy, evdev, usb.core,"
         " serial, requests, cryptography, PIL; print(kivy.__version__)"
     )
     result = in_root(built_image.rootfs, "env", "KIVY_NO_ARGS=1", "KIVY_HOME=/tmp/k",

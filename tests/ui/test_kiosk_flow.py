@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from appliance.commands.run import WizardBackend
 from appliance.config import load_config
+from appliance.provisioning.wizard import WizardBackend
 from appliance.till.bootstrap import build_till
 
 pytestmark = [
@@ -332,7 +332,7 @@ def test_every_screen_fits_the_larger_panels(kiosk, size):
 
 def test_setup_wizard_against_the_sandbox(kiosk, parts, tmp_path):
     sandbox, _printer, _config = parts
-    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data")
+    backend = WizardBackend(tmp_path / "appliance.toml", tmp_path / "data", build_till)
     old_till = kiosk.app.till
     kiosk.app.plan = dataclasses.replace(kiosk.app.plan, setup=backend)
     kiosk.app.show("wizard")

@@ -17,12 +17,13 @@ import threading
 import pytest
 
 from appliance.commands.demo import write_demo_config
-from appliance.commands.run import WizardBackend
 from appliance.config import load_config, write_access_key
 from appliance.devices.virtual_printer import running_virtual_printer
 from appliance.kafinea.sandbox.server import running_sandbox
 from appliance.ledger.journal import Journal
-from appliance.till.bootstrap import build_till, provisioning_failure
+from appliance.provisioning.status import provisioning_failure
+from appliance.provisioning.wizard import WizardBackend
+from appliance.till.bootstrap import build_till
 
 pytestmark = [
     pytest.mark.ui,
@@ -91,7 +92,7 @@ def kiosk(parts):
     plan = StartPlan(
         connect=connect,
         username=sandbox.username,
-        setup=WizardBackend(config_path, config.data_dir),
+        setup=WizardBackend(config_path, config.data_dir, build_till),
         provisioning_failure=provisioning_failure(config.data_dir),
     )
     driver = Driver(KioskApp(plan))

@@ -1,4 +1,4 @@
-"""`appliance setup --from appliance-setup.toml` (appliance/provision.py), applied into a temp root.
+"""`appliance setup --from appliance-setup.toml` (appliance/provisioning), applied into a temp root.
 
 Real files, real modes, a real HTTP server on loopback for the online check; the Kafinea login
 itself is exercised against the sandbox when it is available.
@@ -22,13 +22,13 @@ from appliance.cli import main
 from appliance.config import load_config
 from appliance.kafinea.sandbox.server import SandboxHandle, running_sandbox
 from appliance.ledger.journal import Journal
-from appliance.provision import (
+from appliance.provisioning.apply import provision
+from appliance.provisioning.plan import nm_keyfile
+from appliance.provisioning.setup_file import (
     APPLIED_FILE_NAME,
     SetupError,
     expand_instance,
-    nm_keyfile,
     parse_setup,
-    provision,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,7 +88,7 @@ def status(root: Path) -> dict:
 def test_a_full_file_is_applied_then_scrubbed(tmp_path: Path) -> None:
     root, boot = tmp_path / "root", tmp_path / "boot"
     source = drop(boot, FULL)
-    outcome = provision(source, root, online=False)
+    outcome = provision(source, root, login=None)
 
     config = load_config(root / "etc/appliance/appliance.toml")
     assert config.kafinea is not None
@@ -121,7 +121,7 @@ def test_a_full_file_is_applied_then_scrubbed(tmp_path: Path) -> None:
     assert outcome.record == record
     scrubbed = record.read_text()
     assert KEY not in scrubbed and PSK not in scrubbed
-    assert scrubbed.startswith("# Applied by the till on ")
+    assert scrubbed.startswith("# Appliqué par la caisse le ")
     again = tomllib.loads(scrubbed)
     assert again["kafinea"]["register"] == "CAISSE-01"
     assert "access_key" not in again["kafinea"] and "psk" not in again["wifi"]
@@ -132,7 +132,7 @@ def test_a_full_file_is_applied_then_scrubbed(tmp_path: Path) -> None:
     assert set(outcome.applied) == {
         "kafinea", "wifi", "printer", "drawer", "rotation", "timezone", "ssh_keys"
     }
-    assert "Kafinea login not checked (--offline)" in outcome.warnings
+    assert "connexion à Kafinea non vérifiée (--offline)" in outcome.warnings
     assert KEY not in json.dumps(done) and PSK not in json.dumps(done)
     assert not [p for p in root.rglob(".*setup-*")], "no staging file left behind"
 
@@ -165,7 +165,7 @@ sshkeys = []
 """
     source = drop(boot, text)
     with pytest.raises(SetupError) as caught:
-        provision(source, root, online=False)
+        provision(source, root, login=None)
     problems = caught.value.problems
     wheres = [p.split(": ")[1] for p in problems]
     assert wheres == [
@@ -183,10 +183,10 @@ sshkeys = []
 
 def test_redropping_a_partial_file_changes_only_its_sections(tmp_path: Path) -> None:
     root, boot = tmp_path / "root", tmp_path / "boot"
-    provision(drop(boot, FULL), root, online=False)
+    provision(drop(boot, FULL), root, login=None)
     key_before = (root / "etc/appliance/kafinea.key").stat().st_mtime_ns
     provision(drop(boot, '[printer]\nconnection = "serial:/dev/ttyUSB0:19200"\n'), root,
-              online=False)
+              login=None)
     config = load_config(root / "etc/appliance/appliance.toml")
     assert str(config.printer.connection) == "serial:/dev/ttyUSB0:19200"
     assert config.printer.columns == 48, "the [printer] table is replaced as a whole"
@@ -198,9 +198,9 @@ def test_redropping_a_partial_file_changes_only_its_sections(tmp_path: Path) -> 
 
 def test_changing_the_register_keeps_the_stored_key(tmp_path: Path) -> None:
     root, boot = tmp_path / "root", tmp_path / "boot"
-    provision(drop(boot, FULL), root, online=False)
+    provision(drop(boot, FULL), root, login=None)
     provision(drop(boot, '[kafinea]\nurl = "https://kafinea.example.fr/shop/"\n'
-                         'email = "caisse@boutique.fr"\nregister = 2\n'), root, online=False)
+                         'email = "caisse@boutique.fr"\nregister = 2\n'), root, login=None)
     config = load_config(root / "etc/appliance/appliance.toml")
     assert config.kafinea is not None
     assert (config.kafinea.url, config.kafinea.register) == ("https://kafinea.example.fr/shop", "2")
@@ -211,25 +211,25 @@ def test_another_register_is_refused_once_the_journal_has_started(tmp_path: Path
     """A journal records one register's sales from its INIT on: re-provisioning the device
     for another register while it holds that journal would file sales under the wrong one."""
     root, boot = tmp_path / "root", tmp_path / "boot"
-    provision(drop(boot, FULL), root, online=False)
+    provision(drop(boot, FULL), root, login=None)
     Journal.initialise(root / "var/lib/appliance", register="CAISSE-01", shop={},
                        software="test").close()
     config_before = (root / "etc/appliance/appliance.toml").read_bytes()
     source = drop(boot, '[kafinea]\ninstance = "kfn123456789"\nemail = "caisse@boutique.fr"\n'
                         'register = "CAISSE-02"\n')
     with pytest.raises(SetupError, match="journal fiscal de la caisse « CAISSE-01 »"):
-        provision(source, root, online=False)
+        provision(source, root, login=None)
     assert (root / "etc/appliance/appliance.toml").read_bytes() == config_before
     assert source.exists() and not status(root)["ok"]
     assert "CAISSE-02" in status(root)["message"]
-    provision(drop(boot, FULL), root, online=False)  # the same register again: applied
+    provision(drop(boot, FULL), root, login=None)  # the same register again: applied
 
 
 def test_a_first_kafinea_setup_needs_the_key(tmp_path: Path) -> None:
     source = drop(tmp_path / "boot", '[kafinea]\ninstance = "kfn123456789"\n'
                                      'email = "a@b.fr"\nregister = "1"\n')
-    with pytest.raises(SetupError, match=r"kafinea.access_key: missing"):
-        provision(source, tmp_path / "root", online=False)
+    with pytest.raises(SetupError, match=r"kafinea.access_key: manquante"):
+        provision(source, tmp_path / "root", login=None)
     assert source.exists()
 
 
@@ -238,8 +238,8 @@ def test_a_write_failure_leaves_nothing_half_applied(tmp_path: Path) -> None:
     (root / "etc").mkdir(parents=True)
     (root / "etc/NetworkManager").write_text("a file where a directory should be")
     source = drop(boot, FULL)
-    with pytest.raises(SetupError, match="cannot write"):
-        provision(source, root, online=False)
+    with pytest.raises(SetupError, match="écriture impossible"):
+        provision(source, root, login=None)
     assert not (root / "etc/appliance").exists() or not any((root / "etc/appliance").iterdir())
     assert source.exists()
     assert status(root)["ok"] is False
@@ -247,9 +247,9 @@ def test_a_write_failure_leaves_nothing_half_applied(tmp_path: Path) -> None:
 
 def test_an_empty_key_list_turns_support_access_off(tmp_path: Path) -> None:
     root, boot = tmp_path / "root", tmp_path / "boot"
-    provision(drop(boot, FULL), root, online=False)
+    provision(drop(boot, FULL), root, login=None)
     assert (root / "etc/ssh/appliance/authorized_keys").exists()
-    provision(drop(boot, "[support]\nssh_keys = []\n"), root, online=False)
+    provision(drop(boot, "[support]\nssh_keys = []\n"), root, login=None)
     assert not (root / "etc/ssh/appliance/authorized_keys").exists()
 
 
@@ -260,11 +260,11 @@ def test_instance_ids_expand_and_urls_stay() -> None:
 
 def test_plain_http_is_refused_except_on_loopback(tmp_path: Path) -> None:
     base = '[kafinea]\nemail = "a@b.fr"\naccess_key = "k"\nregister = "1"\n'
-    with pytest.raises(SetupError, match="plain http:// is only allowed"):
+    with pytest.raises(SetupError, match="https:// obligatoire"):
         provision(drop(tmp_path / "b1", base + 'url = "http://kafinea.example.fr"\n'),
-                  tmp_path / "r1", online=False)
+                  tmp_path / "r1", login=None)
     provision(drop(tmp_path / "b2", base + 'url = "http://127.0.0.1:8080"\n'),
-              tmp_path / "r2", online=False)
+              tmp_path / "r2", login=None)
 
 
 def test_the_example_on_the_boot_partition_is_valid() -> None:
@@ -326,13 +326,14 @@ def kafinea_file(url: str) -> str:
 def test_an_unreachable_instance_is_a_warning_not_an_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     outcome = provision(drop(tmp_path / "boot", kafinea_file(url)), tmp_path / "root")
-    assert any("not reachable" in w for w in outcome.warnings)
+    assert any(w.startswith("connexion à Kafinea non vérifiée : Kafinea injoignable")
+               for w in outcome.warnings)
     assert (tmp_path / "root/etc/appliance/kafinea.key").exists()
 
 
 def test_an_address_that_is_not_kafinea_stops_everything(tmp_path: Path, html_server: str) -> None:
     source = drop(tmp_path / "boot", kafinea_file(html_server))
-    with pytest.raises(SetupError, match="does not answer like a Kafinea instance"):
+    with pytest.raises(SetupError, match="le serveur ne répond pas comme un webservice Kafinea"):
         provision(source, tmp_path / "root")
     assert files_under(tmp_path / "root") == {"var/lib/appliance/setup-status.json"}
     assert source.exists()
@@ -361,7 +362,7 @@ def test_the_login_is_checked_against_kafinea(tmp_path: Path, sandbox: SandboxHa
 
 def test_a_refused_key_changes_nothing(tmp_path: Path, sandbox: SandboxHandle) -> None:
     source = drop(tmp_path / "boot", sandbox_file(sandbox, "wrong" + sandbox.access_key[5:]))
-    with pytest.raises(SetupError, match="Kafinea refused the e-mail or the access key"):
+    with pytest.raises(SetupError, match="Kafinea refuse l'e-mail ou la clé d'accès"):
         provision(source, tmp_path / "root")
     assert files_under(tmp_path / "root") == {"var/lib/appliance/setup-status.json"}
     assert source.exists()
@@ -379,10 +380,10 @@ def test_command_prints_one_line_per_problem(
     err = capsys.readouterr().err.splitlines()
     assert code == 1
     assert err == [
-        "appliance setup: appliance-setup.toml: display.rotation: expected 0, 90, 180 or 270",
-        "appliance setup: appliance-setup.toml: system.timezone: unknown time zone 'Mars/Base'"
-        " (e.g. Europe/Paris)",
-        "appliance setup: rien n'a été modifié / nothing was changed",
+        "appliance setup: appliance-setup.toml: display.rotation: 0, 90, 180 ou 270 attendu",
+        "appliance setup: appliance-setup.toml: system.timezone: fuseau horaire inconnu"
+        " 'Mars/Base' (ex. Europe/Paris)",
+        "appliance setup: rien n'a été modifié",
     ]
 
 
@@ -398,7 +399,7 @@ def test_command_applies_and_reports(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_command_on_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["setup", "--from", str(tmp_path / "none.toml"), "--root", str(tmp_path)])
     assert code == 1
-    assert "file not found" in capsys.readouterr().err
+    assert "fichier introuvable" in capsys.readouterr().err
 
 
 def test_a_boot_partition_that_cannot_be_written_stops_everything(tmp_path: Path) -> None:
@@ -407,7 +408,7 @@ def test_a_boot_partition_that_cannot_be_written_stops_everything(tmp_path: Path
     source = drop(boot, FULL)
     # Something in the way of the record's staging file (as a read-only FAT would be).
     (boot / f".{APPLIED_FILE_NAME}.setup-{os.getpid()}").mkdir()
-    with pytest.raises(SetupError, match="cannot write"):
-        provision(source, root, online=False)
+    with pytest.raises(SetupError, match="écriture impossible"):
+        provision(source, root, login=None)
     assert files_under(root) == {"var/lib/appliance/setup-status.json"}
     assert source.read_text() == FULL

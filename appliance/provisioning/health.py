@@ -1,8 +1,8 @@
 """Read-only checks of a Kafinea connection: can this till sell? (used by `appliance doctor`).
 
 Each check records what it found, problems (the till cannot sell) and warnings (it can, but
-something will look wrong). Nothing is written to Kafinea. The setup wizard can run the same
-checks before it writes the configuration ("test before configure").
+something will look wrong). Nothing is written to Kafinea. The login is `login.check_login`,
+the one the wizard, the login screen and `appliance setup` use ("test before configure").
 """
 
 from __future__ import annotations
@@ -12,36 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.errors import (
-    AccessDenied,
-    BadCredentials,
-    KafineaError,
-    NotSent,
-    OutcomeUnknown,
-    ProtocolError,
-)
+from appliance.kafinea.errors import KafineaError, describe
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.kafinea.vtql import VtqlError, cond, select
+from appliance.provisioning.login import check_login
 
 MULTI_SEPARATOR = " |##| "
-
-
-def explain(error: KafineaError) -> str:
-    """One French sentence per failure class, for the technician reading `doctor`."""
-    if isinstance(error, BadCredentials):
-        return (
-            "connexion refusée : vérifiez l'e-mail de l'utilisateur et sa clé d'accès"
-            f" webservice ({error.code})"
-        )
-    if isinstance(error, NotSent):
-        return f"Kafinea injoignable : {error}"
-    if isinstance(error, OutcomeUnknown):
-        return f"Kafinea n'a pas répondu à temps : {error}"
-    if isinstance(error, ProtocolError):
-        return f"le serveur ne répond pas comme un webservice Kafinea : {error}"
-    if isinstance(error, AccessDenied):
-        return f"accès refusé : {error}"
-    return f"erreur Kafinea : {error}"
 
 
 @dataclass
@@ -84,6 +60,15 @@ def _check_user(client: KafineaClient, schema: SchemaMap, health: KafineaHealth)
             " pas 2 : Kafinea arrondira les montants des factures (à régler dans les"
             " préférences de l'utilisateur)"
         )
+
+
+def register_names(client: KafineaClient, schema: SchemaMap) -> list[str]:
+    """The names of the registers Kafinea knows (none when it has no registers module)."""
+    if not schema.has("cash_registers"):
+        return []
+    name = schema.field("cash_registers", "name")
+    rows = client.query_all(select(schema.module("cash_registers"), name))
+    return sorted({str(row.get(name) or "") for row in rows} - {""})
 
 
 def _find_register(client: KafineaClient, schema: SchemaMap, wanted: str) -> dict[str, Any] | None:
@@ -160,12 +145,12 @@ def check_kafinea(
 ) -> KafineaHealth:
     """Log in, map the schema, read the user's preferences and find the register."""
     health = KafineaHealth()
-    try:
-        info = client.login()
-    except KafineaError as exc:
-        health.login = {"ok": False, "error": explain(exc)}
-        health.problems.append(health.login["error"])
+    login = check_login(client)
+    if login.info is None:
+        health.login = {"ok": False, "error": login.reason}
+        health.problems.append(login.reason)
         return health
+    info = login.info
     health.login = {"ok": True, "user_id": info.user_id, "server_version": info.server_version}
     try:
         health.schema = discover(client, module_overrides, field_overrides)
@@ -177,6 +162,6 @@ def check_kafinea(
     except VtqlError as exc:
         health.problems.append(f"recherche de la caisse impossible : {exc}")
     except KafineaError as exc:
-        health.problems.append(explain(exc))
+        health.problems.append(describe(exc))
     health.ok = not health.problems
     return health

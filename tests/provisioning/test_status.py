@@ -3,7 +3,7 @@ explain until it is dismissed; a success, a missing or unreadable file: nothing 
 
 import json
 
-from appliance.till.bootstrap import SETUP_STATUS_NAME, provisioning_failure
+from appliance.provisioning.status import SETUP_STATUS_NAME, provisioning_failure
 
 
 def write_status(data_dir, status):
