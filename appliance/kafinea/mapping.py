@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from appliance.pos.money import format_amount
+from appliance.pos.references import payment_ref
 
 CENT = Decimal("0.01")
 EIGHT = Decimal("0.00000001")
@@ -119,24 +120,6 @@ class Context:
     user_id: str = ""  # the technical user (assigned_user_id); empty: the server's default
     street: str = "Vente au comptoir"  # bill/ship street (both mandatory on invoices)
     tax_keys: Mapping[int, str] = field(default_factory=dict)  # 2000 -> "tax1"
-
-
-# --------------------------------------------------------------------------- references
-
-
-def ticket_ref(register_code: str, number: int, training: bool = False) -> str:
-    """The idempotency key of a ticket, written on its invoice: "C1-T000042"."""
-    if training:
-        raise ValueError("a training ticket is never posted")
-    return f"{register_code}-T{number:06d}"
-
-
-def movement_ref(register_code: str, seq: int) -> str:
-    return f"{register_code}-M{seq:06d}"
-
-
-def closure_ref(register_code: str, number: int) -> str:
-    return f"{register_code}-Z{number:06d}"
 
 
 # --------------------------------------------------------------------------- amounts
@@ -348,10 +331,6 @@ def payment_element(
     if ctx.user_id:
         element["assigned_user_id"] = ctx.user_id
     return element
-
-
-def payment_ref(ref: str, index: int) -> str:
-    return f"{ref}/P{index + 1}"
 
 
 def cash_description(ref: str, text: str) -> str:

@@ -41,9 +41,9 @@ from appliance.ledger.journal import (
     utc_now,
 )
 from appliance.ledger.verify import verify_database
+from appliance.pos.references import register_code
 from appliance.till.catalog_refresh import Refreshed, refresh, targets_from_json
 from appliance.till.errors import TillError
-from appliance.till.records import register_code
 from appliance.till.service import ProgressCallback, Till, TillParts
 from appliance.till.views import VerifyResult
 

@@ -9,44 +9,18 @@ the drawer should hold can never disagree with what was recorded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from appliance.kafinea.mapping import closure_ref, movement_ref, ticket_ref
 from appliance.ledger.journal import Journal, JournalRecord
 from appliance.ledger.outbox import Kind, enqueue
 from appliance.pos.fiscal import sale_from_payload, ticket_payload
+from appliance.pos.references import closure_ref, movement_ref, parse_ticket_ref, ticket_ref
 from appliance.pos.session import CashSession, MovementKind, SessionFigures
 from appliance.pos.tender import Sale
 from appliance.pos.timestamps import parse_utc_iso
-
-_REF = re.compile(r"^(?:.*-([TE]))?0*(\d+)$")
-
-
-def register_code(register: str) -> str:
-    """Letters and digits of the register name, for references ("Caisse 1" -> "Caisse1")."""
-    code = re.sub(r"[^A-Za-z0-9]", "", register)
-    return code or "CAISSE"
-
-
-def receipt_code(code: str, number: int, training: bool) -> str:
-    """What the receipt's QR code carries; training tickets use E (école) instead of T."""
-    return f"{code}-{'E' if training else 'T'}{number:06d}"
-
-
-def parse_ticket_ref(text: str) -> tuple[int, bool | None]:
-    """A typed number ("42") or a scanned receipt code ("Caisse1-T000042") -> (42, training).
-
-    `training` is None for a bare number (the caller's mode decides).
-    """
-    match = _REF.match(text.strip())
-    if match is None:
-        raise ValueError(text)
-    letter = match.group(1)
-    return int(match.group(2)), (None if letter is None else letter == "E")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from appliance.pos.barcode import decode
 from appliance.pos.errors import PosError
 from appliance.pos.fiscal import original_from_payload, sale_from_payload
 from appliance.pos.receipt import Receipt
+from appliance.pos.references import register_code, ticket_ref
 from appliance.pos.session import CashSession, MovementKind
 from appliance.pos.tax import PriceMode
 from appliance.pos.tender import CashRounding, Sale, Tender
@@ -77,7 +78,7 @@ from appliance.till.present import (
     ticket_view,
 )
 from appliance.till.printing import NO_PRINTER, Printing
-from appliance.till.records import Recorder, receipt_code, register_code
+from appliance.till.records import Recorder
 from appliance.till.register_settings import Refreshed, RefreshRefused, local_register
 from appliance.till.sync_status import StatusListener, SyncBoard
 from appliance.till.tickets import (
@@ -634,7 +635,7 @@ class Till:
             self._register(),
             self._labels(),
             self._p.zone,
-            code=receipt_code(self._code, record.type_seq, record.training),
+            code=ticket_ref(self._code, record.type_seq, record.training),
             copy=copy,
             now=utc_iso(self._now()),
         )

@@ -25,8 +25,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from appliance.kafinea.mapping import tender_amounts, ticket_ref
-from appliance.till.records import register_code
+from appliance.kafinea.mapping import tender_amounts
+from appliance.pos.references import register_code, ticket_ref
 from tests.till.helpers import new_till, shop_of, write_config
 
 ROOT = Path(__file__).resolve().parent.parent

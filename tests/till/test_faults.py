@@ -13,9 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from appliance.kafinea.mapping import ticket_ref
 from appliance.kafinea.sandbox.server import SandboxServer
-from appliance.till.records import register_code
+from appliance.pos.references import register_code, ticket_ref
 from tests.till.helpers import new_till, shop_of, write_config
 
 SELLER = "Marie Dupont"
