@@ -27,8 +27,6 @@ STILL_BEING_SPLIT = {
     "kafinea/sandbox/app.py",
     "ledger/journal.py",
     "kafinea/mapping.py",
-    "till/service.py",
-    "till/bootstrap.py:build_till",
     "till/catalog_refresh.py:register_record",
     "kafinea/catalog_pull.py:pull_catalog",
     "ledger/export.py:export_archive",

@@ -13,13 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from appliance.config import (
-    DEFAULT_DATA_DIR,
-    Config,
-    ConfigError,
-    default_config_path,
-    load_config,
-)
+from appliance.config import DEFAULT_DATA_DIR, Config, ConfigError, default_config_path, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

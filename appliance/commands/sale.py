@@ -17,13 +17,7 @@ import argparse
 import json
 from typing import Any
 
-from appliance.commands.till_cli import (
-    UsageError,
-    add_config_option,
-    method_amount,
-    open_till,
-    run,
-)
+from appliance.commands.till_cli import UsageError, add_config_option, method_amount, open_till, run
 from appliance.pos.money import InvalidQuantityText, format_amount, parse_quantity
 
 

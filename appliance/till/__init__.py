@@ -1,56 +1,60 @@
 """The application layer: the Till, the one service the screen and the command line call.
 
-`service.Till` is the façade (one method per use case); its collaborators each have one job:
-`records` (journal writes with their outbox rows), `cash` (the cash session), `printing`
-(printer and drawer, failures reported), `sync_status` (the badge), `tickets` and `present`
-(pure helpers), `catalog_refresh` and `register_settings` (the pull from Kafinea), `views`
-(the frozen values handed out) and `errors` (the refusals). `bootstrap.build_till(config)`
+`service.Till` is the façade, one method per use case, assembled from `counter` (building the
+ticket), `checkout` (paying, validating, returns) and `office` (status, sync, catalogue,
+journal, devices) over their shared `core`. Their collaborators each have one job: `records`
+(journal writes with their outbox rows), `cash` (the cash session), `printing` (printer and
+drawer, failures reported), `sync_status` (the badge), `tickets` and `present` (pure helpers),
+`catalog_refresh` and `register_settings` (the pull from Kafinea), `inputs` (the scanners),
+`views` (the frozen values handed out) and `errors` (the refusals). `bootstrap.build_till`
 builds one. The UI and the commands import what they need from this package.
 """
 
+from appliance.pos.receipt import TicketKind
 from appliance.till.bootstrap import build_till
-from appliance.till.service import (
-    AboutView,
-    AccountView,
-    CashMovementView,
-    CategoryView,
+from appliance.till.core import ProgressCallback
+from appliance.till.errors import (
     CustomerError,
-    DeviceTestResult,
     DeviceUnavailable,
     ExportError,
     InvalidBarcode,
     InvalidInput,
-    JournalExport,
     LineNotFound,
+    NoSession,
+    PermissionDenied,
+    ProductNotFound,
+    ProductWithoutPrice,
+    RegisterError,
+    SellerError,
+    SessionAlreadyOpen,
+    TenderError,
+    TicketNotFound,
+    TillError,
+)
+from appliance.till.service import Till
+from appliance.till.views import (
+    AboutView,
+    AccountView,
+    CashMovementView,
+    CategoryView,
+    DeviceTestResult,
+    JournalExport,
     LineView,
     MethodTotal,
-    NoSession,
     ParkedView,
     PaymentMethodView,
     PaymentView,
-    PermissionDenied,
     PrinterState,
-    ProductNotFound,
     ProductView,
-    ProductWithoutPrice,
-    ProgressCallback,
     RefreshResult,
-    RegisterError,
     ReprintResult,
-    SellerError,
-    SessionAlreadyOpen,
     SessionState,
     SessionView,
     StatusView,
     SyncErrorView,
     SyncReport,
     SyncStatus,
-    TenderError,
-    TicketKind,
-    TicketNotFound,
     TicketView,
-    Till,
-    TillError,
     TotalsView,
     ValidatedTicket,
     VatView,

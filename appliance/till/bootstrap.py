@@ -29,6 +29,7 @@ from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.mapping import Context, Targets
 from appliance.kafinea.sync import SyncWorker, WorkerBusy, worker_lock
 from appliance.ledger import outbox as outbox_module
+from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache
 from appliance.ledger.catalog import Catalog
 from appliance.ledger.db import connect
 from appliance.ledger.journal import (
@@ -40,11 +41,13 @@ from appliance.ledger.journal import (
     register_refusal,
     utc_now,
 )
+from appliance.ledger.parked import PARKED_NAME, ParkedStore
 from appliance.ledger.verify import verify_database
 from appliance.pos.references import register_code
 from appliance.till.catalog_refresh import Refreshed, refresh, targets_from_json
+from appliance.till.core import ProgressCallback, TillParts
 from appliance.till.errors import TillError
-from appliance.till.service import ProgressCallback, Till, TillParts
+from appliance.till.service import Till
 from appliance.till.views import VerifyResult
 
 log = logging.getLogger(__name__)
@@ -171,55 +174,77 @@ def build_till(
     """
     data: Path = config.data_dir
     data.mkdir(parents=True, exist_ok=True)
-    resources = ExitStack()
     journal = open_journal(config, clock)
     journal.start()
     catalog = Catalog(data / CATALOG_NAME)
+    accounts = AccountCache(data / ACCOUNTS_NAME)
     client = make_client(config)
-    code = register_code(journal.settings.register)
-    sync = None
-    refresher: Callable[[ProgressCallback | None], Refreshed] | None = None
+    sync, refresher = None, None
     if client is not None:
-        worker_db = connect(data / DB_NAME)
-        sync = SyncWorker(
-            client=client,
-            queue=outbox_module.Outbox(worker_db),
-            context=lambda: sync_context(catalog, client, code),
-            targets=lambda: sync_targets(catalog),
-            backoff_base=sync_backoff[0],
-            backoff_cap=sync_backoff[1],
-        )
-
-        def refresher(progress: ProgressCallback | None) -> Refreshed:
-            return refresh(client, catalog, config, progress)
-
+        code = register_code(journal.settings.register)
+        sync = _sync_worker(client, catalog, data, code, sync_backoff)
+        refresher = _refresher(client, catalog, accounts, config)
     printer = printer or open_configured_printer(config)
-    parts = TillParts(
-        journal=journal,
-        catalog=catalog,
-        outbox=outbox_module.Outbox(journal.connection),
-        printer=printer,
-        drawer=open_configured_drawer(config, printer),
-        config=config,
-        zone=ZoneInfo(ZONE),
-        sync=sync,
-        refresh=refresher,
-        verify=lambda: _verify(data),
-        clock=clock,
+    till = Till(
+        TillParts(
+            journal=journal,
+            catalog=catalog,
+            outbox=outbox_module.Outbox(journal.connection),
+            printer=printer,
+            drawer=open_configured_drawer(config, printer),
+            accounts=accounts,
+            parked=ParkedStore(data / PARKED_NAME),
+            config=config,
+            zone=ZoneInfo(ZONE),
+            sync=sync,
+            refresh=refresher,
+            verify=lambda: _verify(data),
+            clock=clock,
+        )
     )
-    till = Till(parts)
     if refresher is not None and catalog.register() is None:
         _first_refresh(till)
     if sync is not None and start_sync:
-        try:
-            resources.enter_context(worker_lock(data / LOCK_NAME))
-        except WorkerBusy as error:
-            log.warning("%s : pas de synchronisation en arrière-plan", error)
-        else:
-            sync.start()
-            till.add_closer(resources.close)
-            till.add_closer(_start_periodic_refresh(till))
+        _start_background(till, sync, data / LOCK_NAME)
     return till
+
+
+def _sync_worker(
+    client: KafineaClient, catalog: Catalog, data: Path, code: str, backoff: tuple[float, float]
+) -> SyncWorker:
+    """The worker posts from its own connection to the journal's database (WAL: the sale
+    path is never blocked by a delivery in progress)."""
+    return SyncWorker(
+        client=client,
+        queue=outbox_module.Outbox(connect(data / DB_NAME)),
+        context=lambda: sync_context(catalog, client, code),
+        targets=lambda: sync_targets(catalog),
+        backoff_base=backoff[0],
+        backoff_cap=backoff[1],
+    )
+
+
+def _refresher(
+    client: KafineaClient, catalog: Catalog, accounts: AccountCache, config: Config
+) -> Callable[[ProgressCallback | None], Refreshed]:
+    def refresher(progress: ProgressCallback | None) -> Refreshed:
+        return refresh(client, catalog, accounts, config, progress)
+
+    return refresher
+
+
+def _start_background(till: Till, sync: SyncWorker, lock_path: Path) -> None:
+    """The sync worker and the periodic refresh, when this process gets the sync lock (one
+    process at a time delivers: `appliance sync` beside the kiosk waits its turn)."""
+    resources = ExitStack()
+    try:
+        resources.enter_context(worker_lock(lock_path))
+    except WorkerBusy as error:
+        log.warning("%s : pas de synchronisation en arrière-plan", error)
+        return
+    sync.start()
+    till.add_closer(resources.close)
+    till.add_closer(_start_periodic_refresh(till))
 
 
 def _first_refresh(till: Till) -> None:

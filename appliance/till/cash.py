@@ -95,7 +95,7 @@ class CashDesk:
         fiscal = (f"Z n° {number} - journal {event.seq} {event.hash[:8]}",)
         report = self._report(figures, register, labels, training, fiscal)
         self.session = closed
-        error = self._printing.report(report)
+        printed = self._printing.report(report)
         return ZReport(
             number,
             report,
@@ -103,8 +103,8 @@ class CashDesk:
             figures.sales_ttc,
             figures.returns_ttc,
             method_totals(figures, labels),
-            self._printing.printed(error),
-            error,
+            printed.done,
+            printed.reason,
         )
 
     def _report(

@@ -26,14 +26,8 @@ from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.mapping import Targets, to_cents
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.kafinea.vtql import cond, select
-from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache, CachedAccount
-from appliance.ledger.catalog import (
-    Catalog,
-    CatalogProduct,
-    RegisterRecord,
-    Seller,
-    hex_colour,
-)
+from appliance.ledger.accounts import AccountCache, CachedAccount
+from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord, Seller, hex_colour
 from appliance.pos.receipt import ShopIdentity
 from appliance.till.register_settings import (
     ROUNDING,
@@ -207,10 +201,12 @@ def register_record(
 def refresh(
     client: KafineaClient,
     catalog: Catalog,
+    accounts: AccountCache,
     config: Config,
     progress: Callable[[int, int], None] | None = None,
 ) -> Refreshed:
-    """One refresh: schema, products (incremental unless due for a full one), register."""
+    """One refresh: schema, products (incremental unless due for a full one), customer
+    accounts, register; into the stores the Till reads (each has its own lock)."""
     assert config.kafinea is not None
     before = client.round_trips
     try:
@@ -245,7 +241,7 @@ def refresh(
     for remote in result.changed:
         for key, rate in remote.taxes.items():
             tax_keys[int((rate * 100).quantize(Decimal(1)))] = key
-    refresh_accounts(client, schema, config, full=runs % FULL_EVERY == 0)
+    refresh_accounts(client, schema, accounts, full=runs % FULL_EVERY == 0)
     record, street = register_record(client, schema, config, tax_keys)
     catalog.set_register(record)
     catalog.set_meta("street", street)
@@ -263,19 +259,18 @@ def refresh(
 
 
 def refresh_accounts(
-    client: KafineaClient, schema: SchemaMap, config: Config, *, full: bool
+    client: KafineaClient, schema: SchemaMap, cache: AccountCache, *, full: bool
 ) -> int:
     """Bring the customer account cache up to date (the till's offline account search);
     a full listing also drops accounts deleted in Kafinea. Returns how many changed."""
-    with AccountCache(config.data_dir / ACCOUNTS_NAME) as cache:
-        since = None if full else (cache.watermark() or None)
-        pulled = pull_accounts(client, schema, since=since, known_modified=cache.modified_of)
-        changed = cache.apply(
-            CachedAccount(a.id, a.name, a.number, a.phone, a.email, a.modifiedtime)
-            for a in pulled.changed
-        )
-        if pulled.complete:
-            cache.keep_only(pulled.ids)
-        if pulled.watermark:
-            cache.set_watermark(pulled.watermark)
+    since = None if full else (cache.watermark() or None)
+    pulled = pull_accounts(client, schema, since=since, known_modified=cache.modified_of)
+    changed = cache.apply(
+        CachedAccount(a.id, a.name, a.number, a.phone, a.email, a.modifiedtime)
+        for a in pulled.changed
+    )
+    if pulled.complete:
+        cache.keep_only(pulled.ids)
+    if pulled.watermark:
+        cache.set_watermark(pulled.watermark)
     return changed
