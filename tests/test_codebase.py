@@ -27,7 +27,6 @@ STILL_BEING_SPLIT = {
     "kafinea/sandbox/app.py",
     "ledger/journal.py",
     "kafinea/mapping.py",
-    "till/catalog_refresh.py:register_record",
     "kafinea/catalog_pull.py:pull_catalog",
     "ledger/export.py:export_archive",
     "pos/document.py:build_receipt",

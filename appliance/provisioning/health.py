@@ -13,11 +13,10 @@ from typing import Any
 
 from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.errors import KafineaError, describe
+from appliance.kafinea.register_pull import fetch_register, split_multi
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.kafinea.vtql import VtqlError, cond, select
 from appliance.provisioning.login import check_login
-
-MULTI_SEPARATOR = " |##| "
 
 
 @dataclass
@@ -43,11 +42,6 @@ class KafineaHealth:
         }
 
 
-def _split(value: Any) -> list[str]:
-    text = str(value or "").strip()
-    return [part.strip() for part in text.split(MULTI_SEPARATOR.strip()) if part.strip()]
-
-
 def _check_user(client: KafineaClient, schema: SchemaMap, health: KafineaHealth) -> None:
     user_id = client.login_info.user_id if client.login_info else ""
     record = client.retrieve(user_id)
@@ -71,16 +65,6 @@ def register_names(client: KafineaClient, schema: SchemaMap) -> list[str]:
     return sorted({str(row.get(name) or "") for row in rows} - {""})
 
 
-def _find_register(client: KafineaClient, schema: SchemaMap, wanted: str) -> dict[str, Any] | None:
-    module = schema.module("cash_registers")
-    candidates = [schema.field_or_none("cash_registers", r) for r in ("name", "number")]
-    for name in [c for c in candidates if c]:
-        rows = client.query(select(module).where(cond(name, "=", wanted)).limit(2))
-        if rows:
-            return rows[0]
-    return None
-
-
 def _check_register(
     client: KafineaClient,
     schema: SchemaMap,
@@ -98,30 +82,26 @@ def _check_register(
         else:
             _check_account(client, schema, health, local_default_account)
         return
-    record = _find_register(client, schema, wanted)
-    if record is None:
+    remote = fetch_register(client, schema, wanted)  # the very read the catalogue refresh does
+    if remote is None:
         health.register = {"found": False, "source": "kafinea", "name": wanted}
         health.problems.append(f"caisse {wanted!r} introuvable dans Kafinea (par nom ou numéro)")
         return
-
-    def value(role: str) -> Any:
-        name = schema.field_or_none("cash_registers", role)
-        return record.get(name) if name else None
-
+    values = remote.values
     health.register = {
         "found": True,
         "source": "kafinea",
-        "id": record.get("id"),
-        "name": value("name"),
-        "number": value("number"),
-        "sellers": _split(value("sellers")),
-        "payment_methods": _split(value("payment_methods")),
-        "printer_address": value("printer_address") or None,
-        "default_account_id": value("default_account") or None,
+        "id": remote.id,
+        "name": values["name"],
+        "number": values["number"],
+        "sellers": list(split_multi(values["sellers"])),
+        "payment_methods": list(split_multi(values["payment_methods"])),
+        "printer_address": values["printer_address"] or None,
+        "default_account_id": values["default_account"] or None,
     }
     if local_default_account:
         _check_account(client, schema, health, local_default_account)
-    elif not value("default_account"):
+    elif not values["default_account"]:
         health.problems.append(f"la caisse {wanted!r} n'a pas de compte client par défaut")
 
 

@@ -24,17 +24,15 @@ from appliance.kafinea.account_pull import pull_accounts
 from appliance.kafinea.catalog_pull import RemoteProduct, pull_catalog
 from appliance.kafinea.client import KafineaClient
 from appliance.kafinea.mapping import Targets, to_cents
+from appliance.kafinea.register_pull import fetch_account, fetch_register
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
-from appliance.kafinea.vtql import cond, select
 from appliance.ledger.accounts import AccountCache, CachedAccount
-from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord, Seller, hex_colour
-from appliance.pos.receipt import ShopIdentity
+from appliance.ledger.catalog import Catalog, CatalogProduct, RegisterRecord, hex_colour
 from appliance.till.register_settings import (
-    ROUNDING,
     Refreshed,
     RefreshRefused,
     RegisterNotFound,
-    payment_method,
+    merge_register,
 )
 
 FULL_EVERY = 24
@@ -119,11 +117,6 @@ def targets_from_json(text: str) -> Targets:
     return Targets(**json.loads(text))
 
 
-def _split(value: Any) -> tuple[str, ...]:
-    text = str(value or "").strip()
-    return tuple(part.strip() for part in text.split("|##|") if part.strip()) if text else ()
-
-
 def _colour(text: str, role: str) -> str | None:
     """A register colour as "#RRGGBB", or None: a typo in Kafinea keeps the default theme."""
     colour = hex_colour(text)
@@ -138,60 +131,23 @@ def register_record(
     """The register record (with local overrides) and the default account's street."""
     assert config.kafinea is not None
     name = config.kafinea.register
-
-    def field(role: str) -> str:
-        return schema.field_or_none("cash_registers", role) or role
-
-    module = schema.module("cash_registers")
-    query = select(module).where(cond(field("name"), "=", name))
-    query = query.or_where(cond(field("number"), "=", name))
-    rows = client.query(query.limit(2))
-    if not rows:
+    remote = fetch_register(client, schema, name)
+    if remote is None:
         raise RegisterNotFound(
-            f"caisse « {name} » introuvable dans Kafinea (module {module}) : vérifiez le nom"
-            " dans la configuration"
+            f"caisse « {name} » introuvable dans Kafinea (module"
+            f" {schema.module('cash_registers')}) : vérifiez le nom dans la configuration"
         )
-    row = rows[0]
-    get = lambda role: str(row.get(field(role)) or "").strip()  # noqa: E731 - a local lookup
-    local = config.register
-    labels = local.payment_methods or _split(row.get(field("payment_methods")))
-    methods = [payment_method(label) for label in labels]
-    sellers = local.sellers or _split(row.get(field("sellers")))
-    account_id = local.default_account or get("default_account")
-    account_name, street = "", "Vente au comptoir"
-    if account_id:
-        account = client.retrieve(account_id)
-        account_name = str(account.get("accountname") or "")
-        street = str(account.get("bill_street") or street)
-    shop = config.shop
-    record = RegisterRecord(
-        id=str(row["id"]),
-        name=get("name") or name,
-        number=get("number"),
-        default_account_id=account_id,
-        default_account_name=account_name,
-        sellers=tuple(Seller(s, s) for s in sellers),
-        payment_methods=tuple(methods) or RegisterRecord("", "").payment_methods,
-        rounding_cents=local.rounding_cents or ROUNDING.get(get("rounding").casefold(), 1),
-        display=local.display or get("display").lower() or "ttc",
-        decimals=local.decimals if local.decimals is not None else int(get("decimals") or 2),
-        primary_colour=_colour(get("color_primary"), "color_primary"),
-        accent_colour=_colour(get("color_secondary"), "color_secondary"),
-        receipt_header=tuple(line for line in get("receipt_header").splitlines() if line),
-        receipt_footer=tuple(line for line in get("receipt_footer").splitlines() if line),
-        printer_address=get("printer_address"),
-        shop=ShopIdentity(
-            trade_name=shop.trade_name or get("shop_trade_name") or get("name"),
-            company_name=shop.company_name or get("shop_company_name"),
-            address_lines=shop.address_lines
-            or tuple(
-                line
-                for line in (get("shop_street"), f"{get('shop_code')} {get('shop_city')}".strip())
-                if line
-            ),
-            siret=shop.siret or get("shop_siret"),
-            vat_number=shop.vat_number or get("shop_vat_number"),
-            phone=shop.phone or get("shop_phone"),
+    values = remote.values
+    account_id = config.register.default_account or values["default_account"]
+    account_name, street = fetch_account(client, account_id)
+    record = merge_register(
+        values,
+        config,
+        record_id=remote.id,
+        account_name=account_name,
+        colours=(
+            _colour(values["color_primary"], "color_primary"),
+            _colour(values["color_secondary"], "color_secondary"),
         ),
         tax_keys=tuple(sorted(tax_keys.items(), reverse=True)),
     )
