@@ -19,6 +19,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from appliance.commands import Subparsers
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 BACKUP_DIR_NAME = "backups"
 
@@ -27,7 +29,7 @@ class BackupError(Exception):
     """A backup that could not be made or checked (one line for the journal)."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "backup",
         help="sauvegarde des bases SQLite (journal fiscal, file d'envoi)",

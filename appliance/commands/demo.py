@@ -13,12 +13,20 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from appliance.commands import Subparsers
 from appliance.commands.run import parse_window
 
+if TYPE_CHECKING:  # the modules themselves are imported once Kivy's environment is set
+    from appliance.kafinea.sandbox.server import SandboxHandle
+    from appliance.till import Till
+    from appliance.ui.app import StartPlan
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="démonstration : Kafinea simulé + imprimante virtuelle + caisse",
@@ -80,10 +88,14 @@ def handle(args: argparse.Namespace) -> int:
 
         # READY=1 on the first frame as `appliance run` does: scripts and tests wait on it.
         notifier = Notifier()
-        return run_kiosk(demo_plan(till), on_first_frame=lambda: notifier.notify("READY=1"))
+
+        def ready() -> None:
+            notifier.notify("READY=1")
+
+        return run_kiosk(demo_plan(till), on_first_frame=ready)
 
 
-def demo_plan(till):
+def demo_plan(till: Till) -> StartPlan:
     """The demo's start plan: the sandbox register's colours paint the theme, as in `run`."""
     from appliance.ui.app import StartPlan  # noqa: PLC0415  (after the Kivy environment is set)
 
@@ -96,7 +108,7 @@ def demo_plan(till):
     )
 
 
-def sample_barcodes(till, count: int = 4) -> list[str]:
+def sample_barcodes(till: Till, count: int = 4) -> list[str]:
     """A few barcodes of the demo catalogue, to type on the keyboard as a scanner would."""
     codes: list[str] = []
     for category in till.categories():
@@ -107,7 +119,7 @@ def sample_barcodes(till, count: int = 4) -> list[str]:
 
 
 @contextlib.contextmanager
-def demo_till(base: Path):
+def demo_till(base: Path) -> Iterator[Till]:
     """A Till wired to a fresh sandbox and virtual printer under `base` (closed on exit)."""
     from appliance.config import load_config  # noqa: PLC0415  (after the Kivy environment is set)
     from appliance.devices.virtual_printer import running_virtual_printer  # noqa: PLC0415  (after the Kivy environment is set)
@@ -126,7 +138,7 @@ def demo_till(base: Path):
             till.close()
 
 
-def write_demo_config(base: Path, sandbox, printer_connection: str) -> Path:
+def write_demo_config(base: Path, sandbox: SandboxHandle, printer_connection: str) -> Path:
     """The same TOML file `appliance setup` writes, pointing at the sandbox and the printer."""
     from appliance.config import write_access_key  # noqa: PLC0415  (after the Kivy environment is set)
 

@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from appliance.commands import Subparsers
 from appliance.config import Config, ConfigError, default_config_path, load_config
 from appliance.kafinea.client import KafineaClient
 from appliance.provisioning.health import KafineaHealth, check_kafinea
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="vérifier la configuration, la connexion à Kafinea et la caisse",

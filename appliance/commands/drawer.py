@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from appliance.commands import Subparsers
 from appliance.commands.printer import load_optional_config
 from appliance.config import ConfigError, DrawerConfig
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("drawer", help="ouvrir le tiroir-caisse", description=__doc__)
     actions = parser.add_subparsers(dest="drawer_command", metavar="ACTION", required=True)
     opening = actions.add_parser("open", help="envoyer l'impulsion d'ouverture")

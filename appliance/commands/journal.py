@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from appliance.commands import Subparsers
 from appliance.config import DEFAULT_DATA_DIR, ConfigError, default_config_path, load_config
 from appliance.ledger.db import LedgerError
 from appliance.ledger.export import export_archive
-from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, JournalReader, JournalRecord
+from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, JournalReader
+from appliance.ledger.records import JournalRecord
 from appliance.ledger.verify import verify_archive, verify_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "journal", help="journal fiscal : vérifier, exporter, consulter",
         description="Journal fiscal inaltérable (chaîné, signé) : vérification, archive"
@@ -68,7 +70,7 @@ class _UsageError(Exception):
 
 def _data_dir(args: argparse.Namespace) -> Path:
     if args.data is not None:
-        return args.data
+        return Path(args.data)
     path = args.config or default_config_path()
     if args.config is None and not path.exists():
         return DEFAULT_DATA_DIR
@@ -209,7 +211,7 @@ def _show_with(reader: JournalReader, args: argparse.Namespace) -> int:
 
 def _show_summary(reader: JournalReader, args: argparse.Namespace) -> int:
     last = reader.last_record()
-    latest = {level: None for level in ("DAY", "MONTH", "YEAR")}
+    latest: dict[str, JournalRecord | None] = {level: None for level in ("DAY", "MONTH", "YEAR")}
     for level in latest:
         for closure in reader.closures(level):
             latest[level] = closure
@@ -221,9 +223,9 @@ def _show_summary(reader: JournalReader, args: argparse.Namespace) -> int:
         return 0
     print(f"dernier enregistrement : {last.seq} ({last.rtype}, {last.created_utc},"
           f" {last.hash[:8]})")
-    for closure in latest.values():
-        if closure is not None:
-            _print_closure(closure)
+    for latest_closure in latest.values():
+        if latest_closure is not None:
+            _print_closure(latest_closure)
     if not any(latest.values()):
         print("aucune clôture pour l'instant")
     return 0

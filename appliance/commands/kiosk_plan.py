@@ -6,6 +6,7 @@ reads its environment when first imported).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from appliance.config import DEFAULT_DATA_DIR, Config, write_access_key
@@ -26,14 +27,14 @@ def plan_from_config(config: Config | None, path: Path) -> StartPlan:
     if config is None or config.kafinea is None:
         return StartPlan(setup=setup, provisioning_failure=failure)
     kafinea = config.kafinea
-    common = {
-        "username": kafinea.username,
-        "register_name": kafinea.register,
-        "language": config.ui.language,
-        "setup": setup,
-        "provisioning_failure": failure,
-        "start_inputs": scanner_starter(config),
-    }
+    common = StartPlan(
+        username=kafinea.username,
+        register_name=kafinea.register,
+        language=config.ui.language,
+        setup=setup,
+        provisioning_failure=failure,
+        start_inputs=scanner_starter(config),
+    )
     key_file = kafinea.access_key_file
     if key_file is not None and not key_file.exists():
 
@@ -45,14 +46,11 @@ def plan_from_config(config: Config | None, path: Path) -> StartPlan:
             return build_till(config)
 
         primary, accent = cached_register_colours(config)  # the login wears them already
-        return StartPlan(connect=connect, primary_colour=primary, accent_colour=accent, **common)
+        return replace(common, connect=connect, primary_colour=primary, accent_colour=accent)
     till = build_till(config)
     status = till.status()  # after the first refresh: the register's colours, if any
-    return StartPlan(
-        till=till,
-        primary_colour=status.primary_colour,
-        accent_colour=status.accent_colour,
-        **common,
+    return replace(
+        common, till=till, primary_colour=status.primary_colour, accent_colour=status.accent_colour
     )
 
 

@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from appliance.commands import Subparsers
 from appliance.config import Config, ConfigError, default_config_path, load_config
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "printer", help="tester l'imprimante ou lancer l'imprimante virtuelle",
         description=__doc__,

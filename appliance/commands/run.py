@@ -13,10 +13,11 @@ import os
 import sys
 from pathlib import Path
 
+from appliance.commands import Subparsers
 from appliance.config import DEFAULT_DATA_DIR, Config, ConfigError, default_config_path, load_config
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "run", help="la caisse en plein écran (service systemd)", description=__doc__
     )
@@ -79,11 +80,16 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     notifier = Notifier()
     interval = watchdog_interval_s()
+
+    def ready() -> None:
+        notifier.notify("READY=1")
+
+    def beat() -> None:
+        notifier.notify("WATCHDOG=1")
+
     try:
         return run_kiosk(
-            plan,
-            on_first_frame=lambda: notifier.notify("READY=1"),
-            heartbeat=(interval, lambda: notifier.notify("WATCHDOG=1")) if interval else None,
+            plan, on_first_frame=ready, heartbeat=(interval, beat) if interval else None
         )
     finally:
         if plan.till is not None and plan.till not in plan.retired:

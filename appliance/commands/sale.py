@@ -17,6 +17,7 @@ import argparse
 import json
 from typing import Any
 
+from appliance.commands import Subparsers
 from appliance.commands.till_cli import UsageError, add_config_option, method_amount, open_till, run
 from appliance.pos.money import InvalidQuantityText, format_amount, parse_quantity
 
@@ -30,7 +31,7 @@ class _Ordered(argparse.Action):
         namespace.actions = actions
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sale",
         help="vente scriptée (tests, techniciens)",

@@ -13,12 +13,13 @@ import ipaddress
 import sys
 from pathlib import Path
 
+from appliance.commands import Subparsers
 from appliance.kafinea.sandbox.faults import FaultSpecError, parse_spec
 from appliance.kafinea.sandbox.seed import MAX_EXTRA_PRODUCTS
 from appliance.kafinea.sandbox.server import SandboxServer
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sandbox",
         help="lancer un serveur local compatible Kafinea (boutique de démo, pannes simulées)",

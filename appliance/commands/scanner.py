@@ -15,6 +15,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, TextIO
 
+from appliance.commands import Subparsers
 from appliance.commands.printer import load_optional_config
 from appliance.config import ConfigError
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 SUFFIXES = ("enter", "tab", "none")  # appliance.devices.scanner.SUFFIX_NAMES
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("scanner", help="lecteurs de codes-barres",
                                    description=__doc__)
     actions = parser.add_subparsers(dest="scanner_command", metavar="ACTION", required=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from appliance.commands import Subparsers
 from appliance.commands.till_cli import add_config_option, amount, method_amount, open_till, run
 from appliance.pos.money import format_amount
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "session",
         help="ouvrir ou clôturer la session de caisse",
@@ -89,11 +90,11 @@ def _close(args: argparse.Namespace) -> int:
             print(f"Z n° {z.number} : {tickets_text(z.ticket_count)}")
         else:
             print("session clôturée : aucun ticket, pas de Z du jour")
-        for m in methods:
-            gap = m["difference_cents"]
+        for m in z.methods:
+            gap = m.difference_cents or 0
             print(
-                f"  {m['label']} : attendu {format_amount(m['expected_cents'])}, compté"
-                f" {format_amount(m['counted_cents'])}, écart {'+' if gap > 0 else ''}"
+                f"  {m.label} : attendu {format_amount(m.expected_cents)}, compté"
+                f" {format_amount(m.counted_cents or 0)}, écart {'+' if gap > 0 else ''}"
                 f"{format_amount(gap)}"
             )
     return 0

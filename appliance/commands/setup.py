@@ -10,11 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from appliance.commands import Subparsers
 from appliance.provisioning.apply import check_setup_login, provision
 from appliance.provisioning.setup_file import SetupError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "setup",
         help="configurer la caisse depuis un fichier appliance-setup.toml",

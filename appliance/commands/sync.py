@@ -15,10 +15,11 @@ import signal
 import sys
 import threading
 
+from appliance.commands import Subparsers
 from appliance.commands.till_cli import add_config_option, open_till, run
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sync",
         help="transmet les tickets à Kafinea, lit le catalogue",
@@ -50,8 +51,8 @@ def _sync(args: argparse.Namespace) -> int:
                 pulled = f", catalogue non relu : {error.message}"
         report = till.sync_once()
     print(f"{report.delivered} document(s) transmis, {report.pending} en attente{pulled}")
-    for error in report.errors:
-        print(f"  refusé : {error.document} : {error.reason}", file=sys.stderr)
+    for refused in report.errors:
+        print(f"  refusé : {refused.document} : {refused.reason}", file=sys.stderr)
     if report.pending or report.errors:
         if report.last_error:
             print(f"  {report.last_error}", file=sys.stderr)

@@ -44,9 +44,10 @@ from appliance.ledger.journal import (
 from appliance.ledger.parked import PARKED_NAME, ParkedStore
 from appliance.ledger.verify import verify_database
 from appliance.pos.references import register_code
-from appliance.till.catalog_refresh import Refreshed, refresh, targets_from_json
+from appliance.till.catalog_refresh import refresh, targets_from_json
 from appliance.till.core import ProgressCallback, TillParts
 from appliance.till.errors import TillError
+from appliance.till.register_settings import Refreshed
 from appliance.till.service import Till
 from appliance.till.views import VerifyResult
 

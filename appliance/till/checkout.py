@@ -8,9 +8,9 @@ earlier ticket found in the journal by number or by the code of its receipt.
 from __future__ import annotations
 
 from appliance.ledger.catalog import RegisterRecord
-from appliance.ledger.journal import JournalRecord
+from appliance.ledger.records import JournalRecord
 from appliance.pos.fiscal import original_from_payload, sale_from_payload
-from appliance.pos.receipt import Receipt
+from appliance.pos.receipt import Receipt, TicketKind
 from appliance.pos.references import ticket_ref
 from appliance.pos.tender import Sale, Tender
 from appliance.pos.tender import validate as validate_sale
@@ -27,13 +27,7 @@ from appliance.till.errors import (
 from appliance.till.present import method_view, receipt_for, ticket_view
 from appliance.till.printing import SKIPPED
 from appliance.till.tickets import NO_DEFAULT_ACCOUNT, full_return
-from appliance.till.views import (
-    PaymentMethodView,
-    ReprintResult,
-    TicketKind,
-    TicketView,
-    ValidatedTicket,
-)
+from appliance.till.views import PaymentMethodView, ReprintResult, TicketView, ValidatedTicket
 
 
 class Checkout(TillCore):

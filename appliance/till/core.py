@@ -21,7 +21,8 @@ from appliance.devices.printer import Printer
 from appliance.kafinea.sync import SyncWorker
 from appliance.ledger.accounts import AccountCache
 from appliance.ledger.catalog import Catalog, RegisterRecord
-from appliance.ledger.journal import Journal, JournalError, utc_now
+from appliance.ledger.db import JournalError
+from appliance.ledger.journal import Journal, utc_now
 from appliance.ledger.outbox import Outbox
 from appliance.ledger.parked import ParkedStore
 from appliance.pos.errors import PosError

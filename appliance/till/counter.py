@@ -9,6 +9,7 @@ from __future__ import annotations
 from appliance.ledger.catalog import CatalogProduct
 from appliance.ledger.parked import ParkedStoreError
 from appliance.pos.barcode import decode
+from appliance.pos.receipt import TicketKind
 from appliance.pos.ticket import Party
 from appliance.till.core import TillCore
 from appliance.till.errors import InvalidInput, ProductNotFound, ProductWithoutPrice, TillError
@@ -20,14 +21,7 @@ from appliance.till.tickets import (
     parked_view,
     set_return_quantity,
 )
-from appliance.till.views import (
-    AccountView,
-    CategoryView,
-    ParkedView,
-    ProductView,
-    TicketKind,
-    TicketView,
-)
+from appliance.till.views import AccountView, CategoryView, ParkedView, ProductView, TicketView
 
 
 class Counter(TillCore):

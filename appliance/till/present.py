@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 
 from appliance.ledger.catalog import CatalogProduct, PaymentMethod, RegisterRecord
-from appliance.ledger.journal import JournalRecord
+from appliance.ledger.records import JournalRecord
 from appliance.pos.document import build_receipt, local_text
 from appliance.pos.errors import PosError
 from appliance.pos.receipt import Receipt, TicketKind

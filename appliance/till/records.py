@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from appliance.ledger.journal import Journal, JournalRecord
+from appliance.ledger.journal import Journal
 from appliance.ledger.outbox import Kind, enqueue
+from appliance.ledger.records import JournalRecord
 from appliance.pos.fiscal import sale_from_payload, ticket_payload
 from appliance.pos.references import closure_ref, movement_ref, parse_ticket_ref, ticket_ref
 from appliance.pos.session import CashSession, MovementKind, SessionFigures

@@ -61,7 +61,10 @@ def merge_register(
     """The register the Till sells with: Kafinea's register fields (`values`, by role, empty
     without Kafinea) under the local `[register]` and `[shop]` settings, which win."""
     local = config.register
-    get = lambda role: values.get(role, "")  # noqa: E731 - a local lookup
+
+    def get(role: str) -> str:
+        return values.get(role, "")
+
     labels = local.payment_methods or split_multi(get("payment_methods"))
     return RegisterRecord(
         id=record_id,
@@ -91,7 +94,10 @@ def _wanted_name(config: Config) -> str:
 
 def _shop(values: Mapping[str, str], shop: ShopConfig, register_name: str) -> ShopIdentity:
     """The receipt's header: the `[shop]` table, else the register record's shop fields."""
-    get = lambda role: values.get(role, "")  # noqa: E731 - a local lookup
+
+    def get(role: str) -> str:
+        return values.get(role, "")
+
     town = f"{get('shop_code')} {get('shop_city')}".strip()
     return ShopIdentity(
         trade_name=shop.trade_name or get("shop_trade_name") or register_name,
