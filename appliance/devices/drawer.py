@@ -1,22 +1,22 @@
 """Cash drawers: kicked through the printer's DK port, or on their own serial line.
 
-Both have the same `kick()`; the Till does not care which. `ESC p m t1 t2` opens a drawer on
-connector pin 2 (m = 0) or pin 5 (m = 1) with a pulse of t1 x 2 ms on and t2 x 2 ms off; some
-drawers need 50/50 units, some 25/25, hence the settings. Drawer state ("open") only exists
-where the printer reports its connector pin 3 (`DLE EOT 1`), and which level means "open"
-depends on the drawer's switch: `open_level` says it.
+Both have the same `kick()`; the Till does not care which. Both send the same `ESC p` pulse
+(`escpos_build.drawer_kick`); some drawers need 50/50 units, some 25/25, hence the settings.
+Drawer state ("open") only exists where the printer reports its connector pin 3
+(`DLE EOT 1`), and which level means "open" depends on the drawer's switch: `open_level`
+says it. A drawer on the printer needs only `HostPrinter` of it (send bytes, read the status),
+so this module does not know the printer module: the printer knows the drawer settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from appliance.devices.connection import NoConnection, SerialConnection, parse_connection
-from appliance.devices.errors import DeviceError, DrawerError
-
-if TYPE_CHECKING:
-    from appliance.devices.printer import Printer
+from appliance.devices.errors import DeviceError, DrawerError, PrinterUnavailable
+from appliance.devices.escpos_build import drawer_kick
+from appliance.devices.status import PrinterStatus
 
 DEFAULT_TIMEOUT_S = 2.0
 
@@ -40,31 +40,46 @@ class DrawerSettings:
 
 
 def kick_bytes(settings: DrawerSettings) -> bytes:
-    """ESC p m t1 t2 for these settings (pure; what both kinds of drawer send)."""
-    return bytes(
-        [
-            0x1B,
-            0x70,
-            0 if settings.pin == 2 else 1,
-            settings.pulse_on_ms // 2,
-            settings.pulse_off_ms // 2,
-        ]
-    )
+    """The pulse these settings ask for (pure; what both kinds of drawer send)."""
+    return drawer_kick(settings.pin, settings.pulse_on_ms, settings.pulse_off_ms)
 
 
 class Drawer(Protocol):
-    description: str
-    present: bool  # False: nothing to kick (no drawer, or a drawer behind no printer)
+    """What the Till kicks. Read-only members, so a drawer may compute them (the printer's
+    drawer is present only while its printer is)."""
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def present(self) -> bool: ...  # False: nothing to kick (no drawer, or no printer)
 
     def kick(self) -> None: ...
 
     def is_open(self) -> bool | None: ...
 
 
+class HostPrinter(Protocol):
+    """The little a drawer on a printer's DK port needs of that printer."""
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def present(self) -> bool: ...
+
+    @property
+    def drawer_settings(self) -> DrawerSettings: ...
+
+    def send(self, data: bytes) -> None: ...
+
+    def status(self) -> PrinterStatus: ...
+
+
 class PrinterDrawer:
     """The usual wiring: an RJ11/RJ12 cable from the drawer to the printer's DK port."""
 
-    def __init__(self, printer: Printer) -> None:
+    def __init__(self, printer: HostPrinter) -> None:
         self.printer = printer
         self.description = f"tiroir relié à {printer.description}"
 
@@ -73,7 +88,13 @@ class PrinterDrawer:
         return self.printer.present
 
     def kick(self) -> None:
-        self.printer.kick_drawer()
+        """One pulse through the printer; its failure is a `DrawerError` naming the cause."""
+        if not self.printer.present:
+            raise DrawerError("aucune imprimante configurée : pas de tiroir à ouvrir par elle")
+        try:
+            self.printer.send(kick_bytes(self.printer.drawer_settings))
+        except PrinterUnavailable as error:
+            raise DrawerError(f"tiroir non ouvert : {error}") from error
 
     def is_open(self) -> bool | None:
         """None when the printer does not report its drawer connector."""
@@ -133,7 +154,7 @@ class NoDrawer:
 
 
 def open_drawer(
-    connection: str, printer: Printer, settings: DrawerSettings | None = None
+    connection: str, printer: HostPrinter, settings: DrawerSettings | None = None
 ) -> Drawer:
     """`printer` (or empty): through the printer; `serial:DEV:BAUD`: own line; `none`."""
     text = connection.strip()

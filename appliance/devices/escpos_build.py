@@ -159,6 +159,12 @@ class EscPosBuilder:
         )
 
 
+def drawer_kick(pin: int, pulse_on_ms: int, pulse_off_ms: int) -> bytes:
+    """ESC p m t1 t2: a pulse on connector pin 2 (m = 0) or pin 5 (m = 1), t1 x 2 ms on and
+    t2 x 2 ms off. A command of its own, outside any document: the drawer opens on demand."""
+    return ESC + b"p" + bytes([0 if pin == 2 else 1, pulse_on_ms // 2, pulse_off_ms // 2])
+
+
 @functools.lru_cache(maxsize=4096)
 def _encodings(char: str, tables: tuple[str, ...]) -> dict[str, bytes]:
     """The byte of `char` in each table that has it, in the tables' order."""

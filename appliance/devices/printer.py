@@ -2,7 +2,7 @@
 
     printer = open_printer("tcp:192.168.1.50:9100", profile="TM-T20II")
     printer.print_receipt(receipt)      # raises PrinterUnavailable (never retried)
-    printer.kick_drawer()               # raises DrawerError
+    printer.send(bytes)                 # one command, e.g. the drawer kick (`drawer.py`)
     printer.status()                    # slow (status queries): never during a sale
 
 `NullPrinter` stands for the connection `none`: it prints nothing, says so, and lets the sale
@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from PIL import Image
 
 from appliance.devices.connection import Connection, NoConnection, parse_connection
-from appliance.devices.drawer import DrawerSettings, kick_bytes
-from appliance.devices.errors import DrawerError, PrinterUnavailable
+from appliance.devices.drawer import DrawerSettings
+from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.profiles import DEFAULT_PROFILE, PrinterLayout, printer_layout
 from appliance.devices.receipt_render import RenderOptions, render_receipt, render_report
 from appliance.devices.status import (
@@ -31,11 +31,13 @@ from appliance.devices.test_page import render_test_page
 from appliance.devices.transports import DEFAULT_TIMEOUT_S, Transport, transport_for
 from appliance.pos.receipt import Receipt, Report
 
+NO_PRINTER = "aucune imprimante configurée ([printer] connection = none)"
+
 
 class Printer(Protocol):
     description: str
     present: bool
-    drawer_settings: DrawerSettings
+    drawer_settings: DrawerSettings  # of the drawer on its DK port, if any
 
     def print_receipt(self, receipt: Receipt) -> None: ...
 
@@ -43,7 +45,7 @@ class Printer(Protocol):
 
     def print_test_page(self) -> None: ...
 
-    def kick_drawer(self) -> None: ...
+    def send(self, data: bytes) -> None: ...
 
     def status(self) -> PrinterStatus: ...
 
@@ -69,21 +71,15 @@ class EscPosPrinter:
         self.description = transport.description
 
     def print_receipt(self, receipt: Receipt) -> None:
-        self._send(render_receipt(receipt, self.layout, self.options))
+        self.send(render_receipt(receipt, self.layout, self.options))
 
     def print_report(self, report: Report) -> None:
-        self._send(render_report(report, self.layout, self.options))
+        self.send(render_report(report, self.layout, self.options))
 
     def print_test_page(self) -> None:
-        self._send(render_test_page(self.layout, self.description))
+        self.send(render_test_page(self.layout, self.description))
 
-    def kick_drawer(self) -> None:
-        try:
-            self._send(kick_bytes(self.drawer_settings))
-        except PrinterUnavailable as error:
-            raise DrawerError(f"tiroir non ouvert : {error}") from error
-
-    def _send(self, data: bytes) -> None:
+    def send(self, data: bytes) -> None:
         """Send once; on failure ask the printer why (paper out stalls a serial or USB line
         until the write times out) and raise the most precise error. Never re-sent."""
         try:
@@ -126,10 +122,10 @@ class NullPrinter:
         """Nothing to print on."""
 
     def print_test_page(self) -> None:
-        raise PrinterUnavailable("aucune imprimante configurée ([printer] connection = none)")
+        raise PrinterUnavailable(NO_PRINTER)
 
-    def kick_drawer(self) -> None:
-        raise DrawerError("aucune imprimante configurée : pas de tiroir à ouvrir par elle")
+    def send(self, data: bytes) -> None:
+        raise PrinterUnavailable(NO_PRINTER)
 
     def status(self) -> PrinterStatus:
         return PrinterStatus(answered=False, description="aucune imprimante configurée")

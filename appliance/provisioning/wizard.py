@@ -29,6 +29,7 @@ from appliance.config import (
 )
 from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.discovery import open_grabbed
+from appliance.devices.drawer import PrinterDrawer
 from appliance.devices.errors import DeviceError
 from appliance.devices.inputs import learn_scanner_device
 from appliance.devices.printer import open_printer
@@ -110,7 +111,7 @@ class WizardBackend(Generic[Built]):
         if connection == "none":
             return "Pas d'imprimante : tiroir non testé"
         try:
-            open_printer(connection).kick_drawer()
+            PrinterDrawer(open_printer(connection)).kick()
         except DeviceError as error:
             raise WizardError(f"Tiroir : {error}") from None
         return "Ordre d'ouverture envoyé au tiroir"

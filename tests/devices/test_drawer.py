@@ -80,8 +80,8 @@ def test_no_drawer_and_unsupported_connections():
 
 
 def test_a_drawer_on_the_printer_is_present_only_with_a_printer():
-    """The Till kicks only a present drawer, so NullPrinter.kick_drawer's refusal never shows."""
+    """The Till kicks only a present drawer, so this refusal never shows at the till."""
     assert not open_drawer("printer", open_printer("none")).present
     assert open_drawer("printer", open_printer("tcp:127.0.0.1:9")).present
     with pytest.raises(DrawerError, match="aucune imprimante"):
-        open_printer("none").kick_drawer()  # a direct caller (drawer command) hears why
+        PrinterDrawer(open_printer("none")).kick()  # a direct caller (drawer command) hears why

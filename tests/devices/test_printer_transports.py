@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from appliance.devices.errors import DeviceError, PaperOut, PrinterUnavailable
+from appliance.devices.drawer import PrinterDrawer
+from appliance.devices.errors import PaperOut, PrinterUnavailable
 from appliance.devices.escpos_decode import Cut, TextLine, decode
 from appliance.devices.printer import EscPosPrinter, NullPrinter, open_printer
 from appliance.devices.profiles import printer_layout
@@ -128,8 +129,8 @@ def test_null_printer_prints_nothing_and_says_so():
     printer.print_receipt(sample_receipt(1))
     assert printer.status().answered is False
     assert "aucune imprimante" in printer.status().description
-    with pytest.raises(DeviceError):
-        printer.kick_drawer()
+    with pytest.raises(PrinterUnavailable, match="aucune imprimante"):
+        printer.send(b"\x1bp\x00\x32\x32")
     with pytest.raises(PrinterUnavailable):
         printer.print_test_page()
 
@@ -138,7 +139,7 @@ def test_memory_twin_records_jobs_and_failures_propagate():
     transport = MemoryTransport()
     printer = EscPosPrinter(transport, printer_layout("TM-T20II"))
     printer.print_receipt(sample_receipt(1))
-    printer.kick_drawer()
+    PrinterDrawer(printer).kick()
     assert len(transport.jobs) == 2 and transport.jobs[1] == b"\x1bp\x00\x32\x32"
     transport.fail_with = PrinterUnavailable("débranchée")
     with pytest.raises(PrinterUnavailable):

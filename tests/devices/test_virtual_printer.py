@@ -9,6 +9,7 @@ import pytest
 from escpos.printer import Network
 from PIL import Image
 
+from appliance.devices.drawer import PrinterDrawer
 from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.printer import open_printer
 from appliance.devices.profiles import printer_layout
@@ -78,7 +79,7 @@ def test_answers_status_like_a_healthy_printer_and_reports_paper_out(tmp_path):
 def test_drawer_kick_is_counted_without_a_receipt(tmp_path):
     with running_virtual_printer(tmp_path) as virtual:
         printer = open_printer(virtual.connection_string)
-        printer.kick_drawer()
+        PrinterDrawer(printer).kick()
         kick = virtual.wait_for_kick()
         assert (kick.pin, kick.on_ms, kick.off_ms) == (2, 100, 100)
         with pytest.raises(TimeoutError):
