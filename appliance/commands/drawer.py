@@ -29,6 +29,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_open(args: argparse.Namespace) -> int:
+    from appliance.devices.connection import (  # noqa: PLC0415
+        parse_drawer_address,
+        parse_printer_address,
+    )
     from appliance.devices.drawer import DrawerSettings, open_drawer  # noqa: PLC0415
     from appliance.devices.errors import DeviceError  # noqa: PLC0415
     from appliance.devices.printer import open_printer  # noqa: PLC0415
@@ -44,9 +48,10 @@ def run_open(args: argparse.Namespace) -> int:
         )
         printer_connection = args.printer or (str(config.printer.connection) if config else "none")
         profile = (config.printer.profile if config else None) or DEFAULT_PROFILE
-        printer = open_printer(printer_connection, profile=profile, drawer=settings)
+        printer = open_printer(parse_printer_address(printer_connection), profile=profile,
+                               drawer=settings)
         connection = args.connection or str(section.connection)
-        drawer = open_drawer(connection, printer, settings)
+        drawer = open_drawer(parse_drawer_address(connection), printer, settings)
         drawer.kick()
         state = drawer.is_open()
     except (ConfigError, DeviceError) as error:

@@ -60,13 +60,17 @@ def load_optional_config(args: argparse.Namespace) -> Config | None:
 
 def printer_options(args: argparse.Namespace, config: Config | None) -> dict[str, Any]:
     """Keyword arguments of `open_printer`: flags first, then [printer], then defaults."""
+    from appliance.devices.connection import parse_printer_address  # noqa: PLC0415
     from appliance.devices.drawer import DrawerSettings  # noqa: PLC0415
     from appliance.devices.profiles import DEFAULT_PROFILE  # noqa: PLC0415
 
     section = config.printer if config else None
     drawer = config.drawer if config else None
-    connection = args.connection or (str(section.connection) if section else None)
-    if connection is None:
+    if args.connection:
+        connection = parse_printer_address(args.connection)
+    elif section is not None:
+        connection = parse_printer_address(str(section.connection))
+    else:
         raise LookupError(
             "aucune imprimante indiquée : --connection tcp:HÔTE:9100 (ou serial:, usb:, file:)"
             " ou --config appliance.toml"

@@ -1,15 +1,20 @@
-"""Printer and drawer addresses as one line of text.
+"""Printer and drawer addresses: one grammar, typed values, text only at the edges.
 
-The register record in Kafinea stores the printer address as a string, and the TOML
-configuration does the same, so both go through `parse_connection`:
+The TOML configuration, the command line, the setup wizard and the Kafinea register record
+hold an address as one line of text; everything behind them holds the typed value, and
+`str(value)` writes the text back in the form it is read:
 
-    tcp:HOST:PORT           network printer (raw TCP, usually 9100); HOST may be [v6]
-    serial:DEVICE:BAUD      serial printer or drawer, e.g. serial:/dev/ttyUSB0:19200
-    usb:VID:PID             USB printer claimed through libusb, hex ids, e.g. usb:04b8:0e15
-    file:PATH               kernel printer node, e.g. file:/dev/usb/lp0
-    none                    no printer
+    printer                   drawer      what
+    tcp:HOST[:PORT]           -           network printer (raw TCP, port 9100 unless given);
+                                          an IPv6 HOST is bracketed: tcp:[fe80::1]:9100
+    serial:DEVICE[:BAUD]      the same    serial line, 9600 bauds unless given
+    usb:VID:PID               -           USB printer claimed through libusb, hex ids (lsusb)
+    file:PATH                 -           kernel printer node, e.g. file:/dev/usb/lp0
+    none                      none        nothing there
+    -                         printer     the drawer is wired to the printer's DK port
 
-Parsing is pure and strict: a typo gets a sentence naming the expected form, never a guess.
+The scheme may be in capitals and the text may carry spaces around it. Parsing is pure and
+strict: a typo gets a French sentence naming the expected forms, never a guess.
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ from dataclasses import dataclass
 
 from appliance.devices.errors import BadConnectionString
 
-_EXPECTED = (
-    "attendu tcp:HÔTE:PORT, serial:PÉRIPHÉRIQUE:BAUDS, usb:VID:PID, file:CHEMIN ou none"
+DEFAULT_TCP_PORT = 9100
+DEFAULT_BAUDRATE = 9600
+PRINTER_FORMS = (
+    "tcp:HÔTE[:PORT], serial:PÉRIPHÉRIQUE[:BAUDS], usb:VID:PID, file:CHEMIN ou none"
 )
+DRAWER_FORMS = "printer, serial:PÉRIPHÉRIQUE[:BAUDS] ou none"
 _HEX4 = re.compile(r"^(0x)?[0-9a-fA-F]{1,4}$")
 
 
 @dataclass(frozen=True)
 class TcpConnection:
     host: str
-    port: int = 9100
+    port: int = DEFAULT_TCP_PORT
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -38,7 +46,7 @@ class TcpConnection:
 @dataclass(frozen=True)
 class SerialConnection:
     device: str
-    baudrate: int = 9600
+    baudrate: int = DEFAULT_BAUDRATE
 
     def __str__(self) -> str:
         return f"serial:{self.device}:{self.baudrate}"
@@ -67,14 +75,21 @@ class NoConnection:
         return "none"
 
 
-Connection = TcpConnection | SerialConnection | UsbConnection | FileConnection | NoConnection
+@dataclass(frozen=True)
+class ThroughPrinter:
+    """A drawer kicked through the printer's DK port: an address for a drawer only."""
+
+    def __str__(self) -> str:
+        return "printer"
 
 
-def parse_connection(text: str) -> Connection:
-    """Read one connection string; raise `BadConnectionString` with the expected forms."""
-    stripped = text.strip()
-    scheme, _, rest = stripped.partition(":")
-    scheme = scheme.lower()
+PrinterAddress = TcpConnection | SerialConnection | UsbConnection | FileConnection | NoConnection
+DrawerAddress = ThroughPrinter | SerialConnection | NoConnection
+
+
+def parse_printer_address(text: str) -> PrinterAddress:
+    """Read a printer's address; raise `BadConnectionString` naming the expected forms."""
+    scheme, rest = _scheme(text)
     if scheme == "none" and not rest:
         return NoConnection()
     if scheme == "tcp":
@@ -85,15 +100,27 @@ def parse_connection(text: str) -> Connection:
         return _parse_usb(rest, text)
     if scheme == "file" and rest:
         return FileConnection(rest)
-    raise BadConnectionString(f"adresse d'imprimante illisible {text!r} : {_EXPECTED}")
+    raise BadConnectionString(f"adresse d'imprimante illisible {text!r}", PRINTER_FORMS)
 
 
-def _parse_port(port_text: str, original: str) -> int:
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise BadConnectionString(
-            f"port invalide dans {original!r} : un nombre entre 1 et 65535 (souvent 9100)"
-        )
-    return int(port_text)
+def parse_drawer_address(text: str) -> DrawerAddress:
+    """Read a drawer's address (the printer's forms but serial are refused by name)."""
+    scheme, rest = _scheme(text)
+    if scheme == "printer" and not rest:
+        return ThroughPrinter()
+    if scheme == "none" and not rest:
+        return NoConnection()
+    if scheme == "serial":
+        return _parse_serial(rest, text)
+    if scheme in ("tcp", "usb", "file"):
+        raise BadConnectionString(f"adresse {text!r} non prise en charge pour un tiroir",
+                                  DRAWER_FORMS)
+    raise BadConnectionString(f"adresse de tiroir illisible {text!r}", DRAWER_FORMS)
+
+
+def _scheme(text: str) -> tuple[str, str]:
+    scheme, _, rest = text.strip().partition(":")
+    return scheme.lower(), rest
 
 
 def _parse_tcp(rest: str, original: str) -> TcpConnection:
@@ -103,10 +130,14 @@ def _parse_tcp(rest: str, original: str) -> TcpConnection:
     else:
         host, _, port_text = rest.rpartition(":") if ":" in rest else (rest, "", "")
     if not host:
-        raise BadConnectionString(f"hôte manquant dans {original!r} : {_EXPECTED}")
+        raise BadConnectionString(f"hôte manquant dans {original!r}",
+                                  "tcp:HÔTE[:PORT], par exemple tcp:192.168.1.50:9100")
     if not port_text:
         return TcpConnection(host)
-    return TcpConnection(host, _parse_port(port_text, original))
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise BadConnectionString(f"port invalide dans {original!r}",
+                                  "un port de 1 à 65535 après tcp:HÔTE: (souvent 9100)")
+    return TcpConnection(host, int(port_text))
 
 
 def _parse_serial(rest: str, original: str) -> SerialConnection:
@@ -114,21 +145,20 @@ def _parse_serial(rest: str, original: str) -> SerialConnection:
     if not sep:
         device, baud_text = rest, ""
     if not device:
-        raise BadConnectionString(f"port série manquant dans {original!r} : {_EXPECTED}")
+        raise BadConnectionString(f"port série manquant dans {original!r}",
+                                  "serial:PÉRIPHÉRIQUE[:BAUDS], par exemple serial:/dev/ttyUSB0")
     if not baud_text:
         return SerialConnection(device)
     if not baud_text.isdigit() or int(baud_text) <= 0:
-        raise BadConnectionString(
-            f"vitesse invalide dans {original!r} : 9600, 19200, 38400 ou 115200 par exemple"
-        )
+        raise BadConnectionString(f"vitesse invalide dans {original!r}",
+                                  "9600, 19200, 38400 ou 115200 bauds par exemple")
     return SerialConnection(device, int(baud_text))
 
 
 def _parse_usb(rest: str, original: str) -> UsbConnection:
     parts = rest.split(":")
     if len(parts) != 2 or not all(_HEX4.match(part) for part in parts):
-        raise BadConnectionString(
-            f"identifiant USB invalide dans {original!r} : usb:VID:PID en hexadécimal,"
-            " par exemple usb:04b8:0e15 (voir lsusb)"
-        )
+        raise BadConnectionString(f"identifiant USB invalide dans {original!r}",
+                                  "usb:VID:PID en hexadécimal, par exemple usb:04b8:0e15"
+                                  " (voir lsusb)")
     return UsbConnection(int(parts[0], 16), int(parts[1], 16))

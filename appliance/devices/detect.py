@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appliance.devices.connection import SerialConnection, TcpConnection, parse_connection
+from appliance.devices.connection import SerialConnection, TcpConnection, parse_printer_address
 from appliance.devices.errors import BadConnectionString, PrinterUnavailable
 from appliance.devices.status import QUERY_PRINTER, is_status_byte
 from appliance.devices.transports import SerialTransport
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TCP_PORT = 9100
 SERIAL_BAUDS = (9600, 19200, 38400, 115200)  # the usual ESC/POS speeds, most common first
 PRINTER_CLASS = 7  # USB interface class "Printer"
 
@@ -45,7 +44,7 @@ SCANNER_PORTS = ("appliance/scanner-serial-*",)
 
 @dataclass(frozen=True)
 class FoundPrinter:
-    """A printer to offer: its connection string (as in the configuration) and a label."""
+    """A printer to offer: its address as text (as in the configuration) and a label."""
 
     connection: str
     label: str
@@ -74,8 +73,8 @@ def network_printer(address: str, timeout_s: float = 3.0) -> FoundPrinter:
     if text.lower().startswith("tcp:"):
         text = text[4:]
     if not text:
-        raise BadConnectionString("adresse de l'imprimante vide : par ex. 192.168.1.50:9100")
-    connection = parse_connection("tcp:" + text)
+        raise BadConnectionString("adresse de l'imprimante vide", "par ex. 192.168.1.50:9100")
+    connection = parse_printer_address("tcp:" + text)
     assert isinstance(connection, TcpConnection)
     where = f"{connection.host}:{connection.port}"
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from appliance.devices.connection import NoConnection, SerialConnection, parse_connection
+from appliance.devices.connection import DrawerAddress, NoConnection, SerialConnection
 from appliance.devices.errors import DeviceError, DrawerError, PrinterUnavailable
 from appliance.devices.escpos_build import drawer_kick
 from appliance.devices.status import PrinterStatus
@@ -154,17 +154,11 @@ class NoDrawer:
 
 
 def open_drawer(
-    connection: str, printer: HostPrinter, settings: DrawerSettings | None = None
+    connection: DrawerAddress, printer: HostPrinter, settings: DrawerSettings | None = None
 ) -> Drawer:
-    """`printer` (or empty): through the printer; `serial:DEV:BAUD`: own line; `none`."""
-    text = connection.strip()
-    if text in ("", "printer"):
-        return PrinterDrawer(printer)
-    parsed = parse_connection(text)
-    if isinstance(parsed, SerialConnection):
-        return SerialDrawer(parsed, settings)
-    if isinstance(parsed, NoConnection):
+    """Through `printer` (`ThroughPrinter`), on its own serial line, or none."""
+    if isinstance(connection, SerialConnection):
+        return SerialDrawer(connection, settings)
+    if isinstance(connection, NoConnection):
         return NoDrawer()
-    raise DrawerError(
-        f"connexion de tiroir {connection!r} non prise en charge : printer, serial:… ou none"
-    )
+    return PrinterDrawer(printer)

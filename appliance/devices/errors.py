@@ -1,7 +1,7 @@
 """Every error the device layer raises, under one base.
 
     DeviceError                 anything a device did wrong; the Till catches only this
-    ├── BadConnectionString     `printer.connection` / `drawer.connection` text we cannot read
+    ├── BadConnectionString     a printer or drawer address we cannot read (`connection.py`)
     ├── PrinterUnavailable      cannot open or write: unplugged, switched off, busy, timeout
     │   └── PaperOut            the printer answered its status: no paper
     ├── DrawerError             the drawer kick could not be sent
@@ -20,7 +20,15 @@ class DeviceError(Exception):
 
 
 class BadConnectionString(DeviceError, ValueError):
-    """A connection string that is not one of tcp:/serial:/usb:/file:/none."""
+    """An address that is not one of the forms of `connection.py`.
+
+    `expected` names what would have been read, alone, so the configuration can say it after
+    the file and the key; the message says what is wrong, then the same.
+    """
+
+    def __init__(self, problem: str, expected: str) -> None:
+        super().__init__(f"{problem} : attendu {expected}")
+        self.expected = expected
 
 
 class PrinterUnavailable(DeviceError):

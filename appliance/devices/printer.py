@@ -1,6 +1,6 @@
 """The printer the Till uses: render a document, send it through the transport, nothing more.
 
-    printer = open_printer("tcp:192.168.1.50:9100", profile="TM-T20II")
+    printer = open_printer(TcpConnection("192.168.1.50"), profile="TM-T20II")
     printer.print_receipt(receipt)      # raises PrinterUnavailable (never retried)
     printer.send(bytes)                 # one command, e.g. the drawer kick (`drawer.py`)
     printer.status()                    # slow (status queries): never during a sale
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from appliance.devices.connection import Connection, NoConnection, parse_connection
+from appliance.devices.connection import NoConnection, PrinterAddress
 from appliance.devices.drawer import DrawerSettings
 from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.profiles import DEFAULT_PROFILE, PrinterLayout, printer_layout
@@ -135,7 +135,7 @@ class NullPrinter:
 
 
 def open_printer(
-    connection: str | Connection,
+    connection: PrinterAddress,
     *,
     profile: str = DEFAULT_PROFILE,
     columns: int | None = None,
@@ -145,11 +145,10 @@ def open_printer(
     logo: Image.Image | None = None,
     usb_backend: Any = None,
 ) -> Printer:
-    """Build a printer from its connection string; nothing is opened until the first job."""
-    parsed = parse_connection(connection) if isinstance(connection, str) else connection
-    if isinstance(parsed, NoConnection):
+    """Build the printer at `connection`; nothing is opened until the first job."""
+    if isinstance(connection, NoConnection):
         return NullPrinter(drawer)
     layout = printer_layout(profile, columns, code_page)
     return EscPosPrinter(
-        transport_for(parsed, timeout_s, usb_backend), layout, drawer, RenderOptions(logo)
+        transport_for(connection, timeout_s, usb_backend), layout, drawer, RenderOptions(logo)
     )

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from appliance.devices.connection import (
-    Connection,
     FileConnection,
+    PrinterAddress,
     SerialConnection,
     TcpConnection,
     UsbConnection,
@@ -314,9 +314,9 @@ class UsbTransport(_EscposTransport):
 
 
 def transport_for(
-    connection: Connection, timeout_s: float = DEFAULT_TIMEOUT_S, usb_backend: Any = None
+    connection: PrinterAddress, timeout_s: float = DEFAULT_TIMEOUT_S, usb_backend: Any = None
 ) -> Transport:
-    """The transport of a parsed connection (not `NoConnection`: that is the NullPrinter)."""
+    """The transport of a printer address (not `NoConnection`: that is the NullPrinter)."""
     if isinstance(connection, TcpConnection):
         return TcpTransport(connection, timeout_s)
     if isinstance(connection, SerialConnection):

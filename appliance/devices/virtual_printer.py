@@ -7,7 +7,7 @@ output directory. Drawer kicks are counted. The demo, the tests of the Till and 
 technician wanting to see what the till would print all use it:
 
     with running_virtual_printer(tmp_path) as printer:
-        till_printer = open_printer(printer.connection_string)
+        till_printer = open_printer(printer.address)
         ...
         receipt = printer.wait_for_receipt(timeout=5)
         assert "TOTAL TTC" in receipt.text
@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.devices.connection import TcpConnection
 from appliance.devices.escpos_decode import (
     Barcode,
     Cut,
@@ -147,8 +148,14 @@ class VirtualPrinter:
         return self._server.server_address[1] if self._server else self._address[1]
 
     @property
+    def address(self) -> TcpConnection:
+        """Where a printer of the till reaches this one."""
+        return TcpConnection(self.host, self.port)
+
+    @property
     def connection_string(self) -> str:
-        return f"tcp:{self.host}:{self.port}"
+        """The address as the configuration file and the command line write it."""
+        return str(self.address)
 
     # -- waiting --------------------------------------------------------------------------------
     def wait_for_receipt(self, timeout: float = 5.0) -> PrintedReceipt:

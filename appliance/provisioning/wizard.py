@@ -27,6 +27,7 @@ from appliance.config import (
     write_access_key,
     write_config,
 )
+from appliance.devices.connection import parse_printer_address
 from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.discovery import open_grabbed
 from appliance.devices.drawer import PrinterDrawer
@@ -102,7 +103,7 @@ class WizardBackend(Generic[Built]):
         if connection == "none":
             return "Pas d'imprimante choisie"
         try:
-            open_printer(connection).print_test_page()
+            open_printer(parse_printer_address(connection)).print_test_page()
         except DeviceError as error:
             raise WizardError(f"Impression impossible : {error}") from None
         return "Page de test imprimée"
@@ -111,7 +112,7 @@ class WizardBackend(Generic[Built]):
         if connection == "none":
             return "Pas d'imprimante : tiroir non testé"
         try:
-            PrinterDrawer(open_printer(connection)).kick()
+            PrinterDrawer(open_printer(parse_printer_address(connection))).kick()
         except DeviceError as error:
             raise WizardError(f"Tiroir : {error}") from None
         return "Ordre d'ouverture envoyé au tiroir"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from appliance.cli import main
+from appliance.devices.connection import parse_printer_address
 from appliance.devices.printer import open_printer
 from appliance.devices.status import Paper
 from appliance.devices.virtual_printer import running_virtual_printer
@@ -73,7 +74,7 @@ def test_printer_virtual_command_writes_receipts(tmp_path):
         first = process.stdout.readline()
         connection = re.search(r"sur (tcp:[\d.]+:\d+),", first)
         assert connection is not None, first
-        open_printer(connection.group(1), profile="TM-T20II").print_receipt(
+        open_printer(parse_printer_address(connection.group(1)), profile="TM-T20II").print_receipt(
             sample_receipt(2))
         announced = process.stdout.readline()
         assert "receipt-0001.txt" in announced

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from appliance.devices.connection import parse_printer_address
 from appliance.devices.detect import FoundPrinter, find_printers, network_printer
 from appliance.devices.errors import BadConnectionString, PrinterUnavailable
 from appliance.devices.printer import open_printer
@@ -75,7 +76,7 @@ def test_a_found_serial_printer_prints_with_the_connection_offered(tmp_path, ans
     link(dev / "ttyACM3", answering.path)
     (found,) = find_printers(dev, tmp_path / "sys", usb_backend=NoUsb())
     assert found.connection == f"serial:{dev / 'appliance' / 'printer-serial'}:9600"
-    printer = open_printer(found.connection)
+    printer = open_printer(parse_printer_address(found.connection))
     try:
         printer.print_test_page()
         answering.wait_for(lambda p: any(getattr(e, "text", "") for e in p.events))

@@ -2,7 +2,12 @@
 
 import pytest
 
-from appliance.devices.connection import SerialConnection
+from appliance.devices.connection import (
+    NoConnection,
+    SerialConnection,
+    TcpConnection,
+    ThroughPrinter,
+)
 from appliance.devices.drawer import (
     DrawerSettings,
     NoDrawer,
@@ -34,9 +39,9 @@ def test_bad_settings_are_refused(changes):
 
 def test_drawer_through_the_printer_and_its_open_state(tmp_path):
     with running_virtual_printer(tmp_path) as virtual:
-        printer = open_printer(virtual.connection_string,
+        printer = open_printer(virtual.address,
                                drawer=DrawerSettings(pin=5, pulse_on_ms=60, pulse_off_ms=240))
-        drawer = open_drawer("printer", printer)
+        drawer = open_drawer(ThroughPrinter(), printer)
         assert isinstance(drawer, PrinterDrawer)
         assert drawer.is_open() is False
         drawer.kick()
@@ -45,15 +50,15 @@ def test_drawer_through_the_printer_and_its_open_state(tmp_path):
 
 
 def test_drawer_through_an_unreachable_printer_raises_drawer_error():
-    printer = open_printer("tcp:127.0.0.1:1", timeout_s=0.5)
+    printer = open_printer(TcpConnection("127.0.0.1", 1), timeout_s=0.5)
     with pytest.raises(DrawerError, match="tiroir non ouvert"):
-        open_drawer("", printer).kick()
+        open_drawer(ThroughPrinter(), printer).kick()
 
 
 def test_serial_drawer_on_a_pty():
     line = PtyPrinter()
     try:
-        drawer = open_drawer(f"serial:{line.path}:9600", open_printer("none"),
+        drawer = open_drawer(SerialConnection(line.path), open_printer(NoConnection()),
                              DrawerSettings(pulse_on_ms=100, pulse_off_ms=100))
         assert isinstance(drawer, SerialDrawer) and drawer.present  # needs no printer
         drawer.kick()
@@ -69,19 +74,16 @@ def test_serial_drawer_missing_device():
         SerialDrawer(SerialConnection("/dev/ttyNOPE", 9600)).kick()
 
 
-def test_no_drawer_and_unsupported_connections():
-    drawer = open_drawer("none", open_printer("none"))
+def test_no_drawer():
+    drawer = open_drawer(NoConnection(), open_printer(NoConnection()))
     assert isinstance(drawer, NoDrawer) and not drawer.present
     with pytest.raises(DrawerError, match="aucun tiroir"):
         drawer.kick()
-    with pytest.raises(DrawerError, match="non prise en charge"):
-        open_drawer("tcp:10.0.0.1:9100", open_printer("none"))
-
 
 
 def test_a_drawer_on_the_printer_is_present_only_with_a_printer():
     """The Till kicks only a present drawer, so this refusal never shows at the till."""
-    assert not open_drawer("printer", open_printer("none")).present
-    assert open_drawer("printer", open_printer("tcp:127.0.0.1:9")).present
+    assert not open_drawer(ThroughPrinter(), open_printer(NoConnection())).present
+    assert open_drawer(ThroughPrinter(), open_printer(TcpConnection("127.0.0.1", 9))).present
     with pytest.raises(DrawerError, match="aucune imprimante"):
-        PrinterDrawer(open_printer("none")).kick()  # a direct caller (drawer command) hears why
+        PrinterDrawer(open_printer(NoConnection())).kick()  # the drawer command hears why

@@ -6,6 +6,12 @@ import time
 
 import pytest
 
+from appliance.devices.connection import (
+    FileConnection,
+    NoConnection,
+    SerialConnection,
+    UsbConnection,
+)
 from appliance.devices.drawer import PrinterDrawer
 from appliance.devices.errors import PaperOut, PrinterUnavailable
 from appliance.devices.escpos_decode import Cut, TextLine, decode
@@ -32,7 +38,7 @@ def has_cut(simulated) -> bool:
 
 def test_serial_printer_on_a_pty_gets_exactly_the_rendered_bytes(pty_printer):
     receipt = sample_receipt(4)
-    printer = open_printer(f"serial:{pty_printer.path}:19200", profile="TM-T88V")
+    printer = open_printer(SerialConnection(pty_printer.path, 19200), profile="TM-T88V")
     printer.print_receipt(receipt)
     pty_printer.wait_for(has_cut)
     expected = render_receipt(receipt, printer_layout("TM-T88V"))
@@ -43,7 +49,7 @@ def test_serial_printer_on_a_pty_gets_exactly_the_rendered_bytes(pty_printer):
 
 
 def test_serial_status_and_paper_out(pty_printer):
-    printer = open_printer(f"serial:{pty_printer.path}:9600")
+    printer = open_printer(SerialConnection(pty_printer.path))
     status = printer.status()
     assert status.answered and status.online and status.paper is Paper.OK
     pty_printer.state.paper = Paper.NEAR_END
@@ -55,7 +61,7 @@ def test_serial_status_and_paper_out(pty_printer):
 
 
 def test_serial_unplugged_raises_once_and_is_not_retried(pty_printer):
-    printer = open_printer(f"serial:{pty_printer.path}:9600", timeout_s=1)
+    printer = open_printer(SerialConnection(pty_printer.path), timeout_s=1)
     printer.print_receipt(sample_receipt(1))
     pty_printer.wait_for(has_cut)
     received = len(pty_printer.raw)
@@ -66,14 +72,14 @@ def test_serial_unplugged_raises_once_and_is_not_retried(pty_printer):
 
 
 def test_serial_device_missing_is_a_clear_error():
-    printer = open_printer("serial:/dev/ttyNOPE0:9600")
+    printer = open_printer(SerialConnection("/dev/ttyNOPE0"))
     with pytest.raises(PrinterUnavailable, match="/dev/ttyNOPE0"):
         printer.print_receipt(sample_receipt(1))
 
 
 def test_usb_printer_through_pyusb_backend():
     backend = FakePrinterBackend()
-    printer = open_printer("usb:04b8:0e15", usb_backend=backend, profile="TM-T20II")
+    printer = open_printer(UsbConnection(0x04B8, 0x0E15), usb_backend=backend, profile="TM-T20II")
     receipt = sample_receipt(3)
     printer.print_receipt(receipt)
     assert bytes(backend.received) == render_receipt(receipt, printer_layout("TM-T20II"))
@@ -84,7 +90,7 @@ def test_usb_printer_through_pyusb_backend():
 
 def test_usb_printer_switched_off_and_on_is_opened_again():
     backend = FakePrinterBackend()
-    printer = open_printer("usb:04b8:0e15", usb_backend=backend)
+    printer = open_printer(UsbConnection(0x04B8, 0x0E15), usb_backend=backend)
     printer.print_receipt(sample_receipt(1))
     backend.switched_off = True
     with pytest.raises(PrinterUnavailable, match="USB"):
@@ -99,13 +105,13 @@ def test_usb_printer_switched_off_and_on_is_opened_again():
 
 
 def test_usb_wrong_ids_say_not_found():
-    printer = open_printer("usb:0519:0003", usb_backend=FakePrinterBackend())
+    printer = open_printer(UsbConnection(0x0519, 0x0003), usb_backend=FakePrinterBackend())
     with pytest.raises(PrinterUnavailable, match="usb:0519:0003 introuvable"):
         printer.print_receipt(sample_receipt(1))
 
 
 def test_usb_resource_busy_is_explained_in_french_and_english():
-    printer = open_printer("usb:04b8:0e15", usb_backend=FakePrinterBackend(busy=True))
+    printer = open_printer(UsbConnection(0x04B8, 0x0E15), usb_backend=FakePrinterBackend(busy=True))
     with pytest.raises(PrinterUnavailable) as caught:
         printer.print_receipt(sample_receipt(1))
     assert str(caught.value) == USB_BUSY
@@ -115,7 +121,7 @@ def test_usb_resource_busy_is_explained_in_french_and_english():
 def test_file_printer_writes_the_bytes(tmp_path):
     target = tmp_path / "lp0"
     target.touch()
-    printer = open_printer(f"file:{target}", profile="POS-5890")
+    printer = open_printer(FileConnection(str(target)), profile="POS-5890")
     printer.print_receipt(sample_receipt(2))
     printer.close()
     assert decode(target.read_bytes()) == decode(
@@ -124,7 +130,7 @@ def test_file_printer_writes_the_bytes(tmp_path):
 
 
 def test_null_printer_prints_nothing_and_says_so():
-    printer = open_printer("none")
+    printer = open_printer(NoConnection())
     assert isinstance(printer, NullPrinter)
     printer.print_receipt(sample_receipt(1))
     assert printer.status().answered is False
@@ -153,7 +159,7 @@ def test_file_printer_that_stops_reading_times_out_instead_of_hanging(tmp_path):
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a printer that never reads
     fcntl.fcntl(reader, F_SETPIPE_SZ, 4096)  # a small buffer, as a printer's is
     try:
-        printer = open_printer(f"file:{fifo}", timeout_s=0.3)
+        printer = open_printer(FileConnection(str(fifo)), timeout_s=0.3)
         started = time.monotonic()
         with pytest.raises(PrinterUnavailable, match="n'accepte plus de données"):
             printer.print_receipt(sample_receipt(60))  # more than the buffer holds
@@ -164,7 +170,7 @@ def test_file_printer_that_stops_reading_times_out_instead_of_hanging(tmp_path):
 
 def test_file_printer_node_missing():
     with pytest.raises(PrinterUnavailable, match="/dev/usb/lp9"):
-        open_printer("file:/dev/usb/lp9").print_receipt(sample_receipt(1))
+        open_printer(FileConnection("/dev/usb/lp9")).print_receipt(sample_receipt(1))
 
 
 def test_a_failed_print_is_explained_by_the_printers_status_when_it_answers():

@@ -9,6 +9,7 @@ import pytest
 from escpos.printer import Network
 from PIL import Image
 
+from appliance.devices.connection import TcpConnection
 from appliance.devices.drawer import PrinterDrawer
 from appliance.devices.errors import PrinterUnavailable
 from appliance.devices.printer import open_printer
@@ -24,7 +25,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-output"
 def test_receipt_over_tcp_becomes_text_and_png(tmp_path):
     receipt = sample_receipt(5, training=True)
     with running_virtual_printer(tmp_path) as virtual:
-        printer = open_printer(virtual.connection_string, profile="TM-T20II")
+        printer = open_printer(virtual.address, profile="TM-T20II")
         printer.print_receipt(receipt)
         printed = virtual.wait_for_receipt(timeout=5)
     assert printed.cut
@@ -45,7 +46,7 @@ def test_receipt_over_tcp_becomes_text_and_png(tmp_path):
 def test_one_file_per_cut_in_the_order_printed(tmp_path):
     layout = printer_layout("TM-T20II")
     with running_virtual_printer(tmp_path) as virtual:
-        printer = open_printer(virtual.connection_string)
+        printer = open_printer(virtual.address)
         printer.print_receipt(sample_receipt(1, ticket_number="A-1"))
         printer.print_receipt(sample_receipt(1, ticket_number="A-2"))
         with socket.create_connection((virtual.host, virtual.port)) as connection:
@@ -65,7 +66,7 @@ def test_answers_status_like_a_healthy_printer_and_reports_paper_out(tmp_path):
         assert escpos.is_online() is True
         assert escpos.paper_status() == 2
         escpos.close()
-        printer = open_printer(virtual.connection_string)
+        printer = open_printer(virtual.address)
         assert printer.status().summary() == "prête"
         virtual.state.paper = Paper.OUT
         status = printer.status()
@@ -78,7 +79,7 @@ def test_answers_status_like_a_healthy_printer_and_reports_paper_out(tmp_path):
 
 def test_drawer_kick_is_counted_without_a_receipt(tmp_path):
     with running_virtual_printer(tmp_path) as virtual:
-        printer = open_printer(virtual.connection_string)
+        printer = open_printer(virtual.address)
         PrinterDrawer(printer).kick()
         kick = virtual.wait_for_kick()
         assert (kick.pin, kick.on_ms, kick.off_ms) == (2, 100, 100)
@@ -90,7 +91,7 @@ def test_printer_switched_off_then_on_is_reached_again(tmp_path):
     first = VirtualPrinter(tmp_path / "a", port=0)
     first.start()
     port = first.port
-    printer = open_printer(f"tcp:127.0.0.1:{port}", timeout_s=1)
+    printer = open_printer(TcpConnection("127.0.0.1", port), timeout_s=1)
     printer.print_receipt(sample_receipt(1))
     first.wait_for_receipt()
     first.stop()
