@@ -15,6 +15,8 @@ from pathlib import Path
 DEFAULT_CONFIG_PATH = Path("/etc/appliance/appliance.toml")
 DEFAULT_DATA_DIR = Path("/var/lib/appliance")
 CONFIG_ENV = "APPLIANCE_CONFIG"
+ONE_KEY_EXPECTED = "access_key_file ou access_key, l'un des deux exactement"
+KEY_FILE = "fichier de clé d'accès"
 
 
 class ConfigError(Exception):
@@ -62,7 +64,7 @@ class KafineaConfig:
 
     def __post_init__(self) -> None:
         if (self.access_key_file is None) == (self._inline_key is None):
-            raise ConfigError("[kafinea]: expected exactly one of access_key_file or access_key")
+            raise ConfigError(f"[kafinea]: attendu {ONE_KEY_EXPECTED}")
 
     @property
     def webservice_url(self) -> str:
@@ -73,21 +75,21 @@ class KafineaConfig:
         """Read the secret now (lazily, so commands that never log in never touch it)."""
         if self._inline_key is not None:
             if self._source is not None:
-                _require_private(self._source, "the configuration file holding access_key")
+                _require_private(self._source, "fichier de configuration contenant access_key")
             return self._inline_key
         assert self.access_key_file is not None
         path = self.access_key_file
         try:
-            _require_private(path, "the access key file")
+            _require_private(path, KEY_FILE)
             key = path.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            raise ConfigError(f"{path}: access key file not found") from None
+            raise ConfigError(f"{path}: {KEY_FILE} introuvable") from None
         except PermissionError:
-            raise ConfigError(f"{path}: access key file not readable by this user") from None
+            raise ConfigError(f"{path}: {KEY_FILE} illisible pour cet utilisateur") from None
         except UnicodeDecodeError:
-            raise ConfigError(f"{path}: access key file is not text") from None
+            raise ConfigError(f"{path}: {KEY_FILE} : attendu du texte") from None
         if not key:
-            raise ConfigError(f"{path}: access key file is empty")
+            raise ConfigError(f"{path}: {KEY_FILE} vide : attendu la clé d'accès webservice")
         return key
 
 
@@ -168,7 +170,7 @@ class Config:
 
     def access_key(self) -> str:
         if self.kafinea is None:
-            raise ConfigError(f"{self.path or 'configuration'}: no [kafinea] table")
+            raise ConfigError(f"{self.path or 'configuration'}: [kafinea]: table absente")
         return self.kafinea.access_key()
 
 
@@ -176,9 +178,9 @@ def _require_private(path: Path, what: str) -> None:
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found") from None
+        raise ConfigError(f"{path}: {what} introuvable") from None
     if mode & 0o077:
         raise ConfigError(
-            f"{path}: {what} has mode {mode:04o}; it must be readable by its owner only"
+            f"{path}: {what} en mode {mode:04o} : attendu lisible par son seul propriétaire"
             f" (chmod 600 {path})"
         )

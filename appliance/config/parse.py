@@ -21,6 +21,7 @@ from appliance.config.model import (
     CONFIG_ENV,
     DEFAULT_CONFIG_PATH,
     DEFAULT_DATA_DIR,
+    ONE_KEY_EXPECTED,
     Config,
     ConfigError,
     Connection,
@@ -38,17 +39,24 @@ NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SIRET = re.compile(r"^\d{14}$")
 _VAT_FR = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 _PIN = re.compile(r"^\d{4,8}$")
+REGISTER_EXPECTED = "le nom ou le numéro de la caisse dans Kafinea"
 
 
 def _type_name(value: Any) -> str:
     return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
+        str: "une chaîne",
+        int: "un entier",
+        float: "un nombre",
         bool: "true/false",
-        list: "a list",
-        dict: "a table",
+        list: "une liste",
+        dict: "une table",
     }.get(type(value), type(value).__name__)
+
+
+def _one_of(options: Iterable[str]) -> str:
+    """`a, b ou c`: the choices as a French sentence lists them."""
+    *first, last = options
+    return f"{', '.join(first)} ou {last}" if first else last
 
 
 class _Table:
@@ -58,23 +66,25 @@ class _Table:
         self.source = source
         self.name = name
         if not isinstance(data, dict):
-            raise self.error(None, "a table", data)
+            raise self.error(None, "une table", data)
         self.data = dict(data)
         self.seen: set[str] = set()
 
     def where(self, key: str | None) -> str:
         if key is None:
-            return f"[{self.name}]" if self.name else "top level"
+            return f"[{self.name}]" if self.name else "premier niveau"
         return f"{self.name}.{key}" if self.name else key
 
     def error(self, key: str | None, expected: str, got: Any = dataclasses.MISSING) -> ConfigError:
-        detail = "" if got is dataclasses.MISSING else f", got {_type_name(got)}"
-        return ConfigError(f"{self.source}: {self.where(key)}: expected {expected}{detail}")
+        detail = "" if got is dataclasses.MISSING else f", reçu {_type_name(got)}"
+        return ConfigError(f"{self.source}: {self.where(key)}: attendu {expected}{detail}")
 
     def missing(self, key: str, expected: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.where(key)} is missing (expected {expected})")
+        return ConfigError(f"{self.source}: {self.where(key)}: attendu {expected} (clé absente)")
 
     def has(self, key: str) -> bool:
+        """Whether the file sets `key` (a key the reader knows, even when absent)."""
+        self.seen.add(key)
         return key in self.data
 
     def raw(self, key: str) -> Any:
@@ -88,42 +98,44 @@ class _Table:
         required: bool = False,
         choices: Iterable[str] | None = None,
         pattern: re.Pattern[str] | None = None,
-        expected: str = "a non-empty string",
+        expected: str = "une chaîne non vide",
     ) -> str | None:
         value = self.raw(key)
         options = tuple(choices) if choices is not None else None
         if options:
-            expected = "one of " + ", ".join(f'"{c}"' for c in options)
+            expected = _one_of(f'"{c}"' for c in options)
         if value is None:
             if required:
                 raise self.missing(key, expected)
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, expected, value)
-        if options is not None and value not in options:
-            raise ConfigError(f"{self.source}: {self.where(key)}: expected {expected}")
-        if pattern is not None and not pattern.match(value):
-            raise ConfigError(f"{self.source}: {self.where(key)}: expected {expected}")
+        if (options is not None and value not in options) or (
+            pattern is not None and not pattern.match(value)
+        ):
+            raise self.error(key, expected)
         return value
 
     def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
         value = self.raw(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error(key, f"an integer from {low} to {high}", value)
+        expected = f"un entier de {low} à {high}"
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, expected, value)
+        if not low <= value <= high:
+            raise self.error(key, expected)  # the value itself is not shown: it may be a PIN
         return value
 
     def number(self, key: str, default: float, low: float, high: float) -> float:
         value = self.raw(key)
         if value is None:
             return default
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not (low <= value <= high)
-        ):
-            raise self.error(key, f"a number from {low:g} to {high:g}", value)
+        expected = f"un nombre de {low:g} à {high:g}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(key, expected, value)
+        if not low <= value <= high:
+            raise self.error(key, expected)
         return float(value)
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -131,7 +143,7 @@ class _Table:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.error(key, "true or false", value)
+            raise self.error(key, "true ou false", value)
         return value
 
     def strings(self, key: str) -> tuple[str, ...] | None:
@@ -139,7 +151,7 @@ class _Table:
         if value is None:
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(key, "a list of non-empty strings", value)
+            raise self.error(key, "une liste de chaînes non vides", value)
         return tuple(value)
 
     def names(self, key: str, depth: int = 1) -> dict[str, Any]:
@@ -151,12 +163,12 @@ class _Table:
         result: dict[str, Any] = {}
         for role in list(sub.data):
             if not NAME_PATTERN.match(role):
-                raise ConfigError(f"{self.source}: {sub.where(role)}: not a valid role name")
+                raise sub.error(role, "un nom de rôle (lettres, chiffres et _)")
             if depth == 2:
                 result[role] = sub.names(role)
             else:
                 result[role] = sub.text(
-                    role, pattern=NAME_PATTERN, expected="a field or module name"
+                    role, pattern=NAME_PATTERN, expected="un nom de champ ou de module"
                 )
         return result
 
@@ -167,7 +179,10 @@ class _Table:
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.seen)
         if unknown:
-            raise ConfigError(f"{self.source}: unknown key {self.where(unknown[0])}")
+            raise ConfigError(
+                f"{self.source}: {self.where(unknown[0])}: clé inconnue,"
+                f" attendu {_one_of(sorted(self.seen))}"
+            )
 
 
 def _is_loopback(host: str) -> bool:
@@ -198,7 +213,7 @@ def url_problem(url: str) -> str | None:
 
 
 def _parse_url(table: _Table) -> str:
-    url = table.text("url", required=True, expected="an https:// URL")
+    url = table.text("url", required=True, expected="une adresse https://")
     assert url is not None
     problem = url_problem(url)
     if problem is not None:
@@ -262,7 +277,10 @@ def parse_connection(text: str, *, allow_printer: bool = False) -> Connection:
 
 
 def _connection(table: _Table, key: str, default: Connection, allow_printer: bool) -> Connection:
-    forms = "none, tcp:HOST:PORT, serial:DEVICE:BAUD, usb:VID:PID (hex) or file:PATH"
+    forms = (
+        "none, tcp:HÔTE:PORT, serial:PÉRIPHÉRIQUE:BAUDS, usb:VID:PID (hexadécimal)"
+        " ou file:CHEMIN"
+    )
     if allow_printer:
         forms = "printer, " + forms
     value = table.text(key, expected=forms)
@@ -271,7 +289,7 @@ def _connection(table: _Table, key: str, default: Connection, allow_printer: boo
     try:
         return parse_connection(value, allow_printer=allow_printer)
     except ValueError:
-        raise ConfigError(f"{table.source}: {table.where(key)}: expected {forms}") from None
+        raise table.error(key, forms) from None
 
 
 def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
@@ -279,20 +297,18 @@ def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
         return None
     table = top.table("kafinea")
     url = _parse_url(table)
-    username = table.text("username", required=True, expected="the technical user's e-mail")
+    username = table.text("username", required=True, expected="l'e-mail de l'utilisateur technique")
     register = table.raw("register")
     if isinstance(register, int) and not isinstance(register, bool):
         register = str(register)
     if register is None:
-        raise table.missing("register", "the register name or number in Kafinea")
+        raise table.missing("register", REGISTER_EXPECTED)
     if not isinstance(register, str) or not register.strip():
-        raise table.error("register", "the register name or number in Kafinea", register)
-    key_file = table.text("access_key_file", expected="a file path")
-    inline = table.text("access_key", expected="the webservice access key")
+        raise table.error("register", REGISTER_EXPECTED, register)
+    key_file = table.text("access_key_file", expected="le chemin d'un fichier")
+    inline = table.text("access_key", expected="la clé d'accès webservice")
     if (key_file is None) == (inline is None):
-        raise ConfigError(
-            f"{table.source}: [kafinea]: expected exactly one of access_key_file or access_key"
-        )
+        raise table.error(None, ONE_KEY_EXPECTED)
     timeout = table.number("timeout_s", 10.0, 0.5, 300.0)
     modules = table.names("modules")
     fields = table.names("fields", depth=2)
@@ -316,7 +332,7 @@ def _register(top: _Table) -> RegisterConfig:
     methods = table.strings("payment_methods")
     rounding = table.integer("rounding_cents", None, 1, 100)
     if rounding is not None and rounding not in (1, 5, 10, 20, 50, 100):
-        raise table.error("rounding_cents", "one of 1, 5, 10, 20, 50, 100")
+        raise table.error("rounding_cents", "1, 5, 10, 20, 50 ou 100")
     result = RegisterConfig(
         default_account=table.text("default_account"),
         payment_methods=methods,
@@ -324,7 +340,9 @@ def _register(top: _Table) -> RegisterConfig:
         display=table.text("display", choices=("ttc", "ht")),
         decimals=table.integer("decimals", None, 0, 4),
         sellers=table.strings("sellers"),
-        manager_pin=table.text("manager_pin", pattern=_PIN, expected="4 to 8 digits, quoted"),
+        manager_pin=table.text(
+            "manager_pin", pattern=_PIN, expected="4 à 8 chiffres, entre guillemets"
+        ),
         training_allowed=table.boolean("training_allowed", True),
     )
     table.finish()
@@ -347,10 +365,12 @@ def _drawer(top: _Table) -> DrawerConfig:
     table = top.table("drawer")
     pin = table.integer("pin", 2, 2, 5)
     if pin not in (2, 5):
-        raise table.error("pin", "2 or 5")
+        raise table.error("pin", "2 ou 5")
     connection = _connection(table, "connection", Connection("printer"), allow_printer=True)
     if connection.kind not in ("printer", "serial", "none"):
-        raise table.error("connection", "printer, serial:DEVICE:BAUD or none (for a drawer)")
+        raise table.error(
+            "connection", "printer, serial:PÉRIPHÉRIQUE:BAUDS ou none (pour un tiroir)"
+        )
     result = DrawerConfig(
         connection=connection,
         pin=pin,
@@ -378,7 +398,7 @@ def _plain_text(table: _Table, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise table.error(key, "a string", value)
+        raise table.error(key, "une chaîne", value)
     return value
 
 
@@ -408,9 +428,9 @@ def _shop(top: _Table) -> ShopConfig:
         trade_name=table.text("trade_name"),
         company_name=table.text("company_name"),
         address_lines=table.strings("address_lines") or (),
-        siret=table.text("siret", pattern=_SIRET, expected="14 digits, quoted"),
+        siret=table.text("siret", pattern=_SIRET, expected="14 chiffres, entre guillemets"),
         vat_number=table.text(
-            "vat_number", pattern=_VAT_FR, expected="a VAT number like FR12345678901"
+            "vat_number", pattern=_VAT_FR, expected="un numéro de TVA comme FR12345678901"
         ),
         phone=table.text("phone"),
     )
@@ -438,7 +458,7 @@ def parse_config(data: dict[str, Any], source: Path) -> Config:
     """Validate an already-decoded TOML document (relative paths resolve next to `source`)."""
     base = source.parent.resolve()
     top = _Table(source, "", data)
-    data_dir = top.text("data_dir", expected="a directory path")
+    data_dir = top.text("data_dir", expected="le chemin d'un dossier")
     kafinea = _kafinea(top, base)
     sections = {name: build(top) for name, build in _SECTIONS}
     top.finish()
@@ -456,17 +476,19 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         raw = source.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{source}: configuration file not found") from None
+        raise ConfigError(f"{source}: fichier de configuration introuvable") from None
     except IsADirectoryError:
-        raise ConfigError(f"{source}: is a directory, expected a TOML file") from None
+        raise ConfigError(f"{source}: c'est un dossier, attendu un fichier TOML") from None
     except PermissionError:
-        raise ConfigError(f"{source}: configuration file not readable by this user") from None
+        raise ConfigError(
+            f"{source}: fichier de configuration illisible pour cet utilisateur"
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{source}: not UTF-8 text") from None
+        raise ConfigError(f"{source}: attendu du texte UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+        raise ConfigError(f"{source}: attendu du TOML valide ({exc})") from None
     return parse_config(data, source)
 
 

@@ -103,7 +103,7 @@ def write_access_key(path: str | os.PathLike[str], key: str) -> Path:
     """Store the access key in its own file, mode 0600 from the first byte (atomic rename)."""
     target = Path(path)
     if not key.strip() or "\n" in key.strip():
-        raise ConfigError("the access key must be one non-empty line")
+        raise ConfigError(f"{target}: clé d'accès : attendu une seule ligne, non vide")
     write_atomic(target, key.strip() + "\n", 0o600)
     return target
 

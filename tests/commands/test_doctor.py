@@ -125,7 +125,10 @@ def test_bad_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     path = tmp_path / "appliance.toml"
     path.write_text("[printer]\nspeed = 3\n")
     assert main(["doctor", "--config", str(path)]) == 2
-    assert capsys.readouterr().err.strip() == f"doctor: {path}: unknown key printer.speed"
+    assert capsys.readouterr().err.strip() == (
+        f"doctor: {path}: printer.speed: clé inconnue,"
+        " attendu codepage, columns, connection ou profile"
+    )
     assert main(["doctor", "--config", str(path), "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["config"]["ok"] is False and data["kafinea"]["ok"] is False
@@ -137,7 +140,7 @@ def test_key_file_with_open_mode(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (tmp_path / "access-key").chmod(0o644)
         code, data = _doctor(path, capsys)
     assert code == 1
-    assert "must be readable by its owner only" in data["kafinea"]["problems"][0]
+    assert "attendu lisible par son seul propriétaire" in data["kafinea"]["problems"][0]
 
 
 def test_technician_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:

@@ -60,7 +60,7 @@ def test_printer_test_fails_with_the_reason(tmp_path, capsys):
     assert main(["printer", "test", "--connection", "lp0"]) == 1
     assert "adresse d'imprimante illisible" in capsys.readouterr().err
     assert main(["printer", "test", "--config", str(tmp_path / "absent.toml")]) == 1
-    assert "not found" in capsys.readouterr().err
+    assert "fichier de configuration introuvable" in capsys.readouterr().err
 
 
 def test_printer_virtual_command_writes_receipts(tmp_path):

@@ -91,25 +91,31 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
     assert config.printer.connection.kind == "none"
     assert config.drawer.connection.kind == "printer"
     assert config.ui.language == "fr"
-    with pytest.raises(ConfigError, match=r"no \[kafinea\]"):
+    with pytest.raises(ConfigError, match=r"\[kafinea\]: table absente"):
         config.access_key()
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("colour = 1", r"unknown key colour"),
-        ("[ui]\nlanguage = 'de'", r'ui.language: expected one of "fr", "en"'),
-        ("[ui]\nfullscreen = 'yes'", r"ui.fullscreen: expected true or false, got a string"),
-        ("[printer]\ncolumns = 'wide'", r"printer.columns: expected an integer from 24 to 80"),
-        ("[printer]\nconnection = 'lpt1'", r"printer.connection: expected none, tcp:HOST:PORT"),
-        ("[printer]\nspeed = 3", r"unknown key printer.speed"),
-        ("[drawer]\npin = 3", r"drawer.pin: expected 2 or 5"),
-        ("[drawer]\nconnection = 'tcp:10.0.0.9:9100'", r"drawer.connection: expected printer"),
-        ("[kafinea]\nusername = 'a@b.fr'", r"kafinea.url is missing"),
+        ("colour = 1", r"colour: clé inconnue, attendu data_dir, drawer, kafinea, keypad,"),
+        ("[ui]\nlanguage = 'de'", r'ui.language: attendu "fr" ou "en"$'),
+        ("[ui]\nfullscreen = 'yes'", r"ui.fullscreen: attendu true ou false, reçu une chaîne$"),
+        ("[printer]\ncolumns = 'wide'", r"printer.columns: attendu un entier de 24 à 80, reçu"),
+        ("[printer]\ncolumns = 100", r"printer.columns: attendu un entier de 24 à 80$"),
+        ("[kafinea]\nurl='https://x.fr/k'\nusername='a'\nregister='C'\naccess_key='k'"
+         "\ntimeout_s = 0", r"kafinea.timeout_s: attendu un nombre de 0.5 à 300$"),
+        ("[printer]\nconnection = 'lpt1'", r"printer.connection: attendu none, tcp:HÔTE:PORT"),
+        (
+            "[printer]\nspeed = 3",
+            r"printer.speed: clé inconnue, attendu codepage, columns, connection ou profile$",
+        ),
+        ("[drawer]\npin = 3", r"drawer.pin: attendu 2 ou 5$"),
+        ("[drawer]\nconnection = 'tcp:10.0.0.9:9100'", r"drawer.connection: attendu printer"),
+        ("[kafinea]\nusername = 'a@b.fr'", r"kafinea.url: attendu une adresse https:// \(clé"),
         (
             "[kafinea]\nurl = 'https://x.fr/k'\nregister = 'C1'\naccess_key_file = 'k'",
-            r"kafinea.username is missing",
+            r"kafinea.username: attendu l'e-mail de l'utilisateur technique \(clé absente\)$",
         ),
         (
             "[kafinea]\nurl = 'http://kafinea.example.com/k'\nusername='a@b.fr'\nregister='C'",
@@ -117,29 +123,35 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ),
         (
             "[kafinea]\nurl = 'https://x.fr/k'\nusername='a@b.fr'\nregister='C'",
-            r"exactly one of access_key_file or access_key",
+            r"\[kafinea\]: attendu access_key_file ou access_key, l'un des deux exactement$",
         ),
         (
             "[kafinea]\nurl='https://x.fr/k'\nusername='a'\nregister='C'\naccess_key_file='k'"
             "\n[kafinea.modules]\npayments = 3",
-            r"kafinea.modules.payments: expected a field or module name, got an integer",
+            r"kafinea.modules.payments: attendu un nom de champ ou de module, reçu un entier$",
         ),
-        ("[shop]\nsiret = '123'", r"shop.siret: expected 14 digits"),
-        ("[register]\nmanager_pin = 1234", r"register.manager_pin: expected 4 to 8 digits"),
-        ("ui = 3", r"\[ui\]: expected a table, got an integer"),
-        ("[ui\n", r"not valid TOML"),
+        (
+            "[kafinea]\nurl='https://x.fr/k'\nusername='a'\nregister='C'\naccess_key_file='k'"
+            "\n[kafinea.modules]\n'pay ments' = 'Payments'",
+            r"kafinea.modules.pay ments: attendu un nom de rôle \(lettres, chiffres et _\)$",
+        ),
+        ("[register]\nrounding_cents = 3", r"register.rounding_cents: attendu 1, 5, 10, 20, 50"),
+        ("[shop]\nsiret = '123'", r"shop.siret: attendu 14 chiffres, entre guillemets$"),
+        ("[register]\nmanager_pin = 1234", r"register.manager_pin: attendu 4 à 8 chiffres"),
+        ("ui = 3", r"\[ui\]: attendu une table, reçu un entier$"),
+        ("[ui\n", r"attendu du TOML valide \("),
     ],
 )
 def test_bad_values_give_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError, match=message) as info:
         load_config(path)
-    assert str(path) in str(info.value)
+    assert str(info.value).startswith(f"{path}: ")  # FILE: KEY: what is expected
     assert "\n" not in str(info.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="configuration file not found"):
+    with pytest.raises(ConfigError, match=r"fichier de configuration introuvable$"):
         load_config(tmp_path / "nope.toml")
 
 
@@ -155,13 +167,13 @@ def test_access_key_file_must_be_private(tmp_path: Path) -> None:
     key = write(tmp_path, "topsecret\n", "access-key", 0o644)
     text = "[kafinea]\nurl='https://x.fr/k'\nusername='a@b.fr'\nregister='C'\naccess_key_file='access-key'"
     config = load_config(write(tmp_path, text))
-    with pytest.raises(ConfigError, match=r"mode 0644; it must be readable by its owner only") as e:
+    with pytest.raises(ConfigError, match=r"mode 0644 : attendu lisible par son seul") as e:
         config.access_key()
     assert "topsecret" not in str(e.value)
     key.chmod(0o600)
     assert config.access_key() == "topsecret"
     key.unlink()
-    with pytest.raises(ConfigError, match="access key file not found"):
+    with pytest.raises(ConfigError, match=r"fichier de clé d'accès introuvable$"):
         config.access_key()
 
 
@@ -212,6 +224,14 @@ def test_write_round_trip_with_key_file(tmp_path: Path) -> None:
     assert reread.ui == original.ui
     assert "abcDEF123" not in target.read_text()
     assert os.stat(target).st_mode & 0o777 == 0o644
+
+
+def test_an_access_key_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "access-key"
+    for bad in ("", "   ", "two\nlines"):
+        with pytest.raises(ConfigError, match=r"access-key: clé d'accès : attendu une seule ligne"):
+            write_access_key(target, bad)
+    assert not target.exists()
 
 
 def test_write_inline_key_is_private(tmp_path: Path) -> None:
