@@ -30,6 +30,7 @@ def register(subparsers: Subparsers) -> None:
 
 def run_open(args: argparse.Namespace) -> int:
     from appliance.devices.connection import (  # noqa: PLC0415
+        NoConnection,
         parse_drawer_address,
         parse_printer_address,
     )
@@ -46,12 +47,14 @@ def run_open(args: argparse.Namespace) -> int:
             pulse_on_ms=args.pulse_on_ms or section.pulse_on_ms,
             pulse_off_ms=args.pulse_off_ms or section.pulse_off_ms,
         )
-        printer_connection = args.printer or (str(config.printer.connection) if config else "none")
+        if args.printer:
+            printer_address = parse_printer_address(args.printer)
+        else:
+            printer_address = config.printer.connection if config else NoConnection()
         profile = (config.printer.profile if config else None) or DEFAULT_PROFILE
-        printer = open_printer(parse_printer_address(printer_connection), profile=profile,
-                               drawer=settings)
-        connection = args.connection or str(section.connection)
-        drawer = open_drawer(parse_drawer_address(connection), printer, settings)
+        printer = open_printer(printer_address, profile=profile, drawer=settings)
+        address = parse_drawer_address(args.connection) if args.connection else section.connection
+        drawer = open_drawer(address, printer, settings)
         drawer.kick()
         state = drawer.is_open()
     except (ConfigError, DeviceError) as error:

@@ -69,7 +69,7 @@ def printer_options(args: argparse.Namespace, config: Config | None) -> dict[str
     if args.connection:
         connection = parse_printer_address(args.connection)
     elif section is not None:
-        connection = parse_printer_address(str(section.connection))
+        connection = section.connection
     else:
         raise LookupError(
             "aucune imprimante indiquée : --connection tcp:HÔTE:9100 (ou serial:, usb:, file:)"

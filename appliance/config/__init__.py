@@ -7,7 +7,6 @@ from appliance.config.model import (
     DEFAULT_DATA_DIR,
     Config,
     ConfigError,
-    Connection,
     DrawerConfig,
     KafineaConfig,
     KeypadConfig,
@@ -21,7 +20,6 @@ from appliance.config.parse import (
     default_config_path,
     load_config,
     parse_config,
-    parse_connection,
     url_problem,
 )
 from appliance.config.write import (
@@ -38,7 +36,6 @@ __all__ = [
     "DEFAULT_DATA_DIR",
     "Config",
     "ConfigError",
-    "Connection",
     "DrawerConfig",
     "KafineaConfig",
     "KeypadConfig",
@@ -51,7 +48,6 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
-    "parse_connection",
     "url_problem",
     "with_access_key_file",
     "write_access_key",

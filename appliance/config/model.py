@@ -12,6 +12,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.devices.connection import (
+    DrawerAddress,
+    NoConnection,
+    PrinterAddress,
+    ThroughPrinter,
+)
+
 DEFAULT_CONFIG_PATH = Path("/etc/appliance/appliance.toml")
 DEFAULT_DATA_DIR = Path("/var/lib/appliance")
 CONFIG_ENV = "APPLIANCE_CONFIG"
@@ -21,31 +28,6 @@ KEY_FILE = "fichier de clé d'accès"
 
 class ConfigError(Exception):
     """A configuration problem, phrased as one line for a technician (never holds a secret)."""
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Where bytes go: `none`, `printer` (drawer only), `tcp`, `serial`, `usb` or `file`."""
-
-    kind: str
-    host: str | None = None
-    port: int | None = None
-    device: str | None = None
-    baud: int | None = None
-    vendor_id: int | None = None
-    product_id: int | None = None
-    path: str | None = None
-
-    def __str__(self) -> str:
-        if self.kind == "tcp":
-            return f"tcp:{self.host}:{self.port}"
-        if self.kind == "serial":
-            return f"serial:{self.device}:{self.baud}"
-        if self.kind == "usb":
-            return f"usb:{self.vendor_id:04x}:{self.product_id:04x}"
-        if self.kind == "file":
-            return f"file:{self.path}"
-        return self.kind
 
 
 @dataclass(frozen=True)
@@ -109,7 +91,7 @@ class RegisterConfig:
 
 @dataclass(frozen=True)
 class PrinterConfig:
-    connection: Connection = Connection("none")
+    connection: PrinterAddress = NoConnection()  # noqa: RUF009 - frozen: safe to share
     profile: str | None = None
     columns: int = 48
     codepage: str = "CP858"
@@ -117,7 +99,7 @@ class PrinterConfig:
 
 @dataclass(frozen=True)
 class DrawerConfig:
-    connection: Connection = Connection("printer")
+    connection: DrawerAddress = ThroughPrinter()  # noqa: RUF009 - frozen: safe to share
     pin: int = 2
     pulse_on_ms: int = 50
     pulse_off_ms: int = 500

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from appliance.config.model import (
@@ -24,7 +24,6 @@ from appliance.config.model import (
     ONE_KEY_EXPECTED,
     Config,
     ConfigError,
-    Connection,
     DrawerConfig,
     KafineaConfig,
     KeypadConfig,
@@ -34,7 +33,15 @@ from appliance.config.model import (
     ShopConfig,
     UIConfig,
 )
+from appliance.devices.connection import (
+    DRAWER_FORMS,
+    PRINTER_FORMS,
+    parse_drawer_address,
+    parse_printer_address,
+)
+from appliance.devices.errors import BadConnectionString
 
+Address = TypeVar("Address")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SIRET = re.compile(r"^\d{14}$")
 _VAT_FR = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
@@ -221,75 +228,17 @@ def _parse_url(table: _Table) -> str:
     return url.rstrip("/")
 
 
-def _tcp(rest: str) -> Connection | None:
-    host, _, port = rest.rpartition(":")
-    if host and port.isdigit() and 0 < int(port) < 65536:
-        return Connection("tcp", host=host.strip("[]"), port=int(port))
-    return None
-
-
-def _serial(rest: str) -> Connection | None:
-    device, _, baud = rest.rpartition(":")
-    if device and baud.isdigit() and int(baud) > 0:
-        return Connection("serial", device=device, baud=int(baud))
-    if rest and ":" not in rest:
-        return Connection("serial", device=rest, baud=9600)
-    return None
-
-
-def _usb(rest: str) -> Connection | None:
-    vid, _, pid = rest.partition(":")
-    try:
-        vendor, product = int(vid, 16), int(pid, 16)
-    except ValueError:
-        return None
-    if 0 <= vendor <= 0xFFFF and 0 <= product <= 0xFFFF:
-        return Connection("usb", vendor_id=vendor, product_id=product)
-    return None
-
-
-def _file(rest: str) -> Connection | None:
-    return Connection("file", path=rest) if rest else None
-
-
-_CONNECTION_PARSERS: dict[str, Callable[[str], Connection | None]] = {
-    "tcp": _tcp,
-    "serial": _serial,
-    "usb": _usb,
-    "file": _file,
-}
-
-
-def parse_connection(text: str, *, allow_printer: bool = False) -> Connection:
-    """`none | tcp:HOST:PORT | serial:DEVICE:BAUD | usb:VID:PID | file:PATH` (+ `printer`).
-
-    Raises ValueError for anything else; shared by [printer] and [drawer].
-    """
-    kind, _, rest = text.partition(":")
-    simple = ("none", "printer") if allow_printer else ("none",)
-    if kind in simple and not rest:
-        return Connection(kind)
-    parser = _CONNECTION_PARSERS.get(kind)
-    result = parser(rest) if parser is not None else None
-    if result is None:
-        raise ValueError(text)
-    return result
-
-
-def _connection(table: _Table, key: str, default: Connection, allow_printer: bool) -> Connection:
-    forms = (
-        "none, tcp:HÔTE:PORT, serial:PÉRIPHÉRIQUE:BAUDS, usb:VID:PID (hexadécimal)"
-        " ou file:CHEMIN"
-    )
-    if allow_printer:
-        forms = "printer, " + forms
+def _address(
+    table: _Table, key: str, parse: Callable[[str], Address], forms: str, default: Address
+) -> Address:
+    """A printer or drawer address, read with the devices' grammar (`devices.connection`)."""
     value = table.text(key, expected=forms)
     if value is None:
         return default
     try:
-        return parse_connection(value, allow_printer=allow_printer)
-    except ValueError:
-        raise table.error(key, forms) from None
+        return parse(value)
+    except BadConnectionString as error:
+        raise table.error(key, error.expected) from None
 
 
 def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
@@ -352,7 +301,9 @@ def _register(top: _Table) -> RegisterConfig:
 def _printer(top: _Table) -> PrinterConfig:
     table = top.table("printer")
     result = PrinterConfig(
-        connection=_connection(table, "connection", Connection("none"), allow_printer=False),
+        connection=_address(
+            table, "connection", parse_printer_address, PRINTER_FORMS, PrinterConfig.connection
+        ),
         profile=table.text("profile"),
         columns=table.integer("columns", 48, 24, 80) or 48,
         codepage=table.text("codepage") or "CP858",
@@ -366,13 +317,10 @@ def _drawer(top: _Table) -> DrawerConfig:
     pin = table.integer("pin", 2, 2, 5)
     if pin not in (2, 5):
         raise table.error("pin", "2 ou 5")
-    connection = _connection(table, "connection", Connection("printer"), allow_printer=True)
-    if connection.kind not in ("printer", "serial", "none"):
-        raise table.error(
-            "connection", "printer, serial:PÉRIPHÉRIQUE:BAUDS ou none (pour un tiroir)"
-        )
     result = DrawerConfig(
-        connection=connection,
+        connection=_address(
+            table, "connection", parse_drawer_address, DRAWER_FORMS, DrawerConfig.connection
+        ),
         pin=pin,
         pulse_on_ms=table.integer("pulse_on_ms", 50, 2, 510) or 50,
         pulse_off_ms=table.integer("pulse_off_ms", 500, 2, 510) or 500,

@@ -15,8 +15,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from appliance.config.model import Config, ConfigError, Connection, KafineaConfig
+from appliance.config.model import Config, ConfigError, KafineaConfig
 from appliance.config.parse import NAME_PATTERN, parse_config
+from appliance.devices.connection import DrawerAddress, PrinterAddress
 
 
 def _toml_value(value: Any) -> str:
@@ -77,7 +78,10 @@ def config_to_toml(config: Config) -> str:
             for f in dataclasses.fields(section)
             if getattr(section, f.name) != f.default
         }
-        values = {k2: (str(v) if isinstance(v, Connection) else v) for k2, v in values.items()}
+        values = {
+            k2: (str(v) if isinstance(v, PrinterAddress | DrawerAddress) else v)
+            for k2, v in values.items()
+        }
         table(name, values)
     return "\n".join(lines) + "\n"
 

@@ -22,7 +22,6 @@ from appliance.config import (
     ConfigError,
     KafineaConfig,
     load_config,
-    parse_connection,
     url_problem,
     write_access_key,
     write_config,
@@ -31,7 +30,7 @@ from appliance.devices.connection import parse_printer_address
 from appliance.devices.detect import find_printers, network_printer
 from appliance.devices.discovery import open_grabbed
 from appliance.devices.drawer import PrinterDrawer
-from appliance.devices.errors import DeviceError
+from appliance.devices.errors import BadConnectionString, DeviceError
 from appliance.devices.inputs import learn_scanner_device
 from appliance.devices.printer import open_printer
 from appliance.kafinea.client import KafineaClient
@@ -137,8 +136,8 @@ class WizardBackend(Generic[Built]):
             raise WizardError("Connectez-vous d'abord à Kafinea")
         url, email, key = self._kafinea
         try:
-            printer = parse_connection(answers["printer"])
-        except ValueError:
+            printer = parse_printer_address(answers["printer"])
+        except BadConnectionString:
             raise WizardError(f"Adresse d'imprimante illisible : {answers['printer']!r}") from None
         current = load_config(self.config_path) if self.config_path.exists() else Config()
         refusal = register_refusal(register_of(self.data_dir), answers["register"])

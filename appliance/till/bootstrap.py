@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from appliance import __version__
 from appliance.config import Config
-from appliance.devices.connection import parse_drawer_address, parse_printer_address
 from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
 from appliance.devices.printer import Printer, open_printer
 from appliance.devices.profiles import DEFAULT_PROFILE
@@ -117,7 +116,7 @@ def drawer_settings(config: Config) -> DrawerSettings:
 
 def open_configured_printer(config: Config) -> Printer:
     return open_printer(
-        parse_printer_address(str(config.printer.connection)),
+        config.printer.connection,
         profile=config.printer.profile or DEFAULT_PROFILE,
         columns=config.printer.columns,
         code_page=config.printer.codepage,
@@ -127,9 +126,7 @@ def open_configured_printer(config: Config) -> Printer:
 
 def open_configured_drawer(config: Config, printer: Printer) -> Drawer:
     """[drawer] connection: through `printer` (the default), its own serial line, or none."""
-    return open_drawer(
-        parse_drawer_address(str(config.drawer.connection)), printer, drawer_settings(config)
-    )
+    return open_drawer(config.drawer.connection, printer, drawer_settings(config))
 
 
 def make_client(config: Config) -> KafineaClient | None:

@@ -10,12 +10,22 @@ import pytest
 from appliance.config import (
     Config,
     ConfigError,
-    Connection,
+    DrawerConfig,
     KafineaConfig,
+    PrinterConfig,
     load_config,
-    parse_connection,
     write_access_key,
     write_config,
+)
+from appliance.devices.connection import (
+    DrawerAddress,
+    FileConnection,
+    NoConnection,
+    PrinterAddress,
+    SerialConnection,
+    TcpConnection,
+    ThroughPrinter,
+    UsbConnection,
 )
 
 FULL = """
@@ -74,8 +84,8 @@ def test_full_file_is_typed(tmp_path: Path) -> None:
     assert config.kafinea.fields == {"products": {"barcode": "productcode"}}
     assert config.register.rounding_cents == 5
     assert config.register.payment_methods == ("Espèces", "Carte bancaire")
-    assert config.printer.connection == Connection("tcp", host="192.168.1.50", port=9100)
-    assert config.drawer.connection == Connection("serial", device="/dev/ttyUSB0", baud=9600)
+    assert config.printer.connection == TcpConnection("192.168.1.50", 9100)
+    assert config.drawer.connection == SerialConnection("/dev/ttyUSB0", 9600)
     assert config.drawer.pin == 5
     assert config.scanner.layout == "fr"
     assert config.ui.language == "en"
@@ -88,8 +98,8 @@ def test_full_file_is_typed(tmp_path: Path) -> None:
 def test_empty_file_gives_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""))
     assert config.kafinea is None
-    assert config.printer.connection.kind == "none"
-    assert config.drawer.connection.kind == "printer"
+    assert config.printer.connection == NoConnection()
+    assert config.drawer.connection == ThroughPrinter()
     assert config.ui.language == "fr"
     with pytest.raises(ConfigError, match=r"\[kafinea\]: table absente"):
         config.access_key()
@@ -105,13 +115,24 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
         ("[printer]\ncolumns = 100", r"printer.columns: attendu un entier de 24 à 80$"),
         ("[kafinea]\nurl='https://x.fr/k'\nusername='a'\nregister='C'\naccess_key='k'"
          "\ntimeout_s = 0", r"kafinea.timeout_s: attendu un nombre de 0.5 à 300$"),
-        ("[printer]\nconnection = 'lpt1'", r"printer.connection: attendu none, tcp:HÔTE:PORT"),
+        (
+            "[printer]\nconnection = 'lpt1'",
+            r"printer.connection: attendu tcp:HÔTE\[:PORT\], serial:PÉRIPHÉRIQUE\[:BAUDS\],"
+            r" usb:VID:PID, file:CHEMIN ou none$",
+        ),
+        ("[printer]\nconnection = 3", r"printer.connection: attendu tcp:HÔTE.*, reçu un entier$"),
+        ("[printer]\nconnection = 'tcp:h:99999'", r"printer.connection: attendu un port de 1 à"),
+        ("[printer]\nconnection = 'printer'", r"printer.connection: attendu tcp:HÔTE"),
         (
             "[printer]\nspeed = 3",
             r"printer.speed: clé inconnue, attendu codepage, columns, connection ou profile$",
         ),
         ("[drawer]\npin = 3", r"drawer.pin: attendu 2 ou 5$"),
-        ("[drawer]\nconnection = 'tcp:10.0.0.9:9100'", r"drawer.connection: attendu printer"),
+        (
+            "[drawer]\nconnection = 'tcp:10.0.0.9:9100'",
+            r"drawer.connection: attendu printer, serial:PÉRIPHÉRIQUE\[:BAUDS\] ou none$",
+        ),
+        ("[drawer]\nconnection = 'lpt1'", r"drawer.connection: attendu printer, serial:"),
         ("[kafinea]\nusername = 'a@b.fr'", r"kafinea.url: attendu une adresse https:// \(clé"),
         (
             "[kafinea]\nurl = 'https://x.fr/k'\nregister = 'C1'\naccess_key_file = 'k'",
@@ -245,25 +266,45 @@ def test_write_inline_key_is_private(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("none", Connection("none")),
-        ("tcp:192.168.1.50:9100", Connection("tcp", host="192.168.1.50", port=9100)),
-        ("tcp:[::1]:9100", Connection("tcp", host="::1", port=9100)),
-        ("serial:/dev/ttyUSB0:19200", Connection("serial", device="/dev/ttyUSB0", baud=19200)),
-        ("serial:/dev/ttyS0", Connection("serial", device="/dev/ttyS0", baud=9600)),
-        ("usb:04b8:0e15", Connection("usb", vendor_id=0x04B8, product_id=0x0E15)),
-        ("file:/tmp/receipts.bin", Connection("file", path="/tmp/receipts.bin")),
+        ("none", NoConnection()),
+        ("tcp:192.168.1.50:9100", TcpConnection("192.168.1.50", 9100)),
+        ("tcp:printer.local", TcpConnection("printer.local", 9100)),  # the usual port
+        ("tcp:[::1]:9101", TcpConnection("::1", 9101)),
+        ("tcp:[fe80::1]", TcpConnection("fe80::1", 9100)),
+        ("serial:/dev/ttyUSB0:19200", SerialConnection("/dev/ttyUSB0", 19200)),
+        ("serial:/dev/ttyS0", SerialConnection("/dev/ttyS0", 9600)),  # the usual speed
+        ("USB:04B8:0E15", UsbConnection(0x04B8, 0x0E15)),
+        ("file:/tmp/receipts.bin", FileConnection("/tmp/receipts.bin")),
     ],
 )
-def test_connections_parse_and_print_back(text: str, expected: Connection) -> None:
-    parsed = parse_connection(text)
-    assert parsed == expected
-    assert parse_connection(str(parsed)) == parsed
+def test_printer_addresses_are_read_and_written_back(
+    tmp_path: Path, text: str, expected: PrinterAddress
+) -> None:
+    config = load_config(write(tmp_path, f"[printer]\nconnection = '{text}'\n"))
+    assert config.printer.connection == expected
+    reread = load_config(write_config(config, tmp_path / "written.toml"))
+    assert reread.printer == config.printer == PrinterConfig(connection=expected)
 
 
 @pytest.mark.parametrize(
-    "text", ["printer", "tcp:host", "tcp:host:99999", "usb:zz:01", "usb:1:2:3", "file:", "lpt1"]
+    ("text", "expected"),
+    [
+        ("printer", ThroughPrinter()),
+        ("serial:/dev/ttyS1", SerialConnection("/dev/ttyS1", 9600)),
+        ("serial:/dev/ttyUSB0:19200", SerialConnection("/dev/ttyUSB0", 19200)),
+        (" none", NoConnection()),
+    ],
 )
-def test_bad_connections(text: str) -> None:
-    with pytest.raises(ValueError, match=text.split(":", maxsplit=1)[0]):
-        parse_connection(text)
-    assert parse_connection("printer", allow_printer=True) == Connection("printer")
+def test_drawer_addresses_are_read_and_written_back(
+    tmp_path: Path, text: str, expected: DrawerAddress
+) -> None:
+    config = load_config(write(tmp_path, f"[drawer]\nconnection = '{text}'\n"))
+    assert config.drawer.connection == expected
+    reread = load_config(write_config(config, tmp_path / "written.toml"))
+    assert reread.drawer == config.drawer == DrawerConfig(connection=expected)
+
+
+def test_the_written_address_is_the_full_form(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[printer]\nconnection = 'TCP:[::1]'\n"))
+    text = write_config(config, tmp_path / "written.toml").read_text()
+    assert 'connection = "tcp:[::1]:9100"' in text
