@@ -128,7 +128,8 @@ def open_shared(info: DeviceInfo) -> EventSource:
     """Open without grabbing (learning: the touch screen must keep working meanwhile)."""
     import evdev  # noqa: PLC0415
 
-    return evdev.InputDevice(info.path)
+    # evdev types `path` str | bytes whatever it was opened with; opened with a str, it is that.
+    return evdev.InputDevice(info.path)  # type: ignore[return-value]
 
 
 def open_grabbed(info: DeviceInfo) -> EventSource:
@@ -143,7 +144,7 @@ def open_grabbed(info: DeviceInfo) -> EventSource:
         raise DeviceError(
             f"{info.label} est déjà pris par un autre programme ({error.strerror})"
         ) from error
-    return device
+    return device  # type: ignore[return-value]  # `path` is the str it was opened with
 
 
 class InputHub:

@@ -190,7 +190,8 @@ def qr_image(data: str, module_size: int = 6) -> Image.Image:
     code = qrcode.QRCode(box_size=module_size, border=2)
     code.add_data(data)
     code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    image: Image.Image = code.make_image(fill_color="black", back_color="white").get_image()
+    return image.convert("L")
 
 
 @functools.lru_cache(maxsize=64)
@@ -219,8 +220,9 @@ def text_image(
     align: str = "left",
 ) -> Image.Image:
     """One line of text drawn at the printer's column pitch, for the raster fallback."""
-    font = load_font(font_size_for(layout.columns, layout.pixel_width), bold)
-    line_height = int(font.size * 1.25)
+    size = font_size_for(layout.columns, layout.pixel_width)
+    font = load_font(size, bold)
+    line_height = int(size * 1.25)
     base = Image.new("L", (layout.pixel_width // scale[0], line_height), 255)
     free = max(0, base.width - int(font.getlength(text)))
     x = {"left": 0, "center": free // 2, "right": free}[align]

@@ -210,11 +210,11 @@ def keystrokes(text: str, layout: str) -> list[tuple[int, int, int]]:
     for char in text:
         if char not in reverse:
             raise ValueError(f"{char!r} cannot be typed in layout {layout}")
-        code, shifted = reverse[char]
-        if shifted:
+        code, with_shift = reverse[char]
+        if with_shift:
             events.append((EV_KEY, shift, KEY_DOWN))
         events += [(EV_KEY, code, KEY_DOWN), (EV_KEY, code, KEY_UP)]
-        if shifted:
+        if with_shift:
             events.append((EV_KEY, shift, KEY_UP))
     enter = K["KEY_ENTER"]
     return [*events, (EV_KEY, enter, KEY_DOWN), (EV_KEY, enter, KEY_UP)]

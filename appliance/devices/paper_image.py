@@ -26,8 +26,8 @@ def paper_image(events: list[Event], columns: int = 48, pixel_width: int = 576) 
     """One receipt as a white strip `pixel_width` dots wide plus margins."""
     size = font_size_for(columns, pixel_width)
     line_height = int(size * 1.3)
-    blocks = [_block(event, size, line_height, pixel_width) for event in events]
-    blocks = [block for block in blocks if block is not None]
+    drawn = (_block(event, size, line_height, pixel_width) for event in events)
+    blocks = [block for block in drawn if block is not None]
     height = sum(block.height for block, _ in blocks) + 2 * MARGIN
     paper = Image.new("L", (pixel_width + 2 * MARGIN, max(height, 2 * MARGIN + line_height)), 255)
     y = MARGIN
@@ -88,7 +88,8 @@ def _barcode_image(event: Barcode, size: int, line_height: int) -> Image.Image:
     if name is not None:
         try:
             drawn = barcode.get(name, event.data, writer=ImageWriter())
-            return drawn.render({"module_height": 10.0, "font_size": 8}).convert("L")
+            image: Image.Image = drawn.render({"module_height": 10.0, "font_size": 8})
+            return image.convert("L")
         except BarcodeError:
             pass
     note = Image.new("L", (size * 20, line_height), 255)

@@ -140,7 +140,8 @@ class _EscposTransport:
         except (OSError, AttributeError, termios.error):
             handle = getattr(printer, "_device", None)
             with contextlib.suppress(OSError, AttributeError, termios.error):
-                handle.close()
+                if handle is not None:
+                    handle.close()
         finally:
             printer._device = False  # python-escpos' __del__ would close it again
 

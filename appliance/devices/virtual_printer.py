@@ -141,7 +141,11 @@ class VirtualPrinter:
 
     @property
     def host(self) -> str:
-        return self._server.server_address[0] if self._server else self._address[0]
+        if self._server is None:
+            return self._address[0]
+        host = self._server.server_address[0]
+        assert isinstance(host, str)  # typed for every family; an AF_INET server's is a str
+        return host
 
     @property
     def port(self) -> int:
