@@ -35,11 +35,9 @@ def render_receipt(
     receipt: Receipt, layout: PrinterLayout, options: RenderOptions | None = None
 ) -> bytes:
     """The whole receipt, initialise to cut."""
-    out = EscPosBuilder(layout)
-    out.initialise()
+    marks = (receipt.training, receipt.duplicate_number)
+    out = _begin(layout, marks, receipt.shop, receipt.header_lines, options)
     width = layout.columns
-    _marks(out, receipt.training, receipt.duplicate_number)
-    _header(out, receipt.shop, receipt.header_lines, options)
     _ticket_info(out, receipt)
     out.line("-" * width)
     for line in receipt.lines:
@@ -51,20 +49,16 @@ def render_receipt(
     if receipt.duplicate_number is not None and receipt.duplicate_printed_at:
         out.align("center")
         out.line(f"Duplicata imprimé le {receipt.duplicate_printed_at}")
-    _marks(out, receipt.training, receipt.duplicate_number)
-    out.cut()
-    return bytes(out)
+    return _end(out, marks)
 
 
 def render_report(
     report: Report, layout: PrinterLayout, options: RenderOptions | None = None
 ) -> bytes:
     """An X/Z report, a cash movement slip or a test page: titled sections of rows."""
-    out = EscPosBuilder(layout)
-    out.initialise()
+    marks = (report.training, None)
+    out = _begin(layout, marks, report.shop, (), options)
     width = layout.columns
-    _marks(out, report.training, None)
-    _header(out, report.shop, (), options)
     out.align("center")
     out.bold(True)
     out.size(1, 2)
@@ -82,12 +76,32 @@ def render_report(
             value = row.value if row.amount_cents is None else _amount(row.amount_cents)
             _pair(out, row.label, value)
     _tail(out, report.fiscal_lines, (), report.qr_code)
-    _marks(out, report.training, None)
+    return _end(out, marks)
+
+
+# -- pieces ------------------------------------------------------------------------------------
+def _begin(
+    layout: PrinterLayout,
+    marks: tuple[bool, int | None],
+    shop: ShopIdentity,
+    header_lines: tuple[str, ...],
+    options: RenderOptions | None,
+) -> EscPosBuilder:
+    """Every document opens alike: a printer reset, the marks, the shop's header."""
+    out = EscPosBuilder(layout)
+    out.initialise()
+    _marks(out, *marks)
+    _header(out, shop, header_lines, options)
+    return out
+
+
+def _end(out: EscPosBuilder, marks: tuple[bool, int | None]) -> bytes:
+    """...and closes alike: the marks again, so both ends of the paper carry them, the cut."""
+    _marks(out, *marks)
     out.cut()
     return bytes(out)
 
 
-# -- pieces ------------------------------------------------------------------------------------
 def _marks(out: EscPosBuilder, training: bool, duplicate_number: int | None) -> None:
     out.align("center")
     if training:
