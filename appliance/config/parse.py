@@ -42,10 +42,13 @@ from appliance.devices.connection import (
 from appliance.devices.errors import BadConnectionString
 
 Address = TypeVar("Address")
+Section = TypeVar("Section")
+Default = TypeVar("Default")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SIRET = re.compile(r"^\d{14}$")
 _VAT_FR = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 _PIN = re.compile(r"^\d{4,8}$")
+_LAYOUTS = ("us", "fr")  # keyboard layouts a scanner or keypad may type in
 REGISTER_EXPECTED = "le nom ou le numéro de la caisse dans Kafinea"
 
 
@@ -123,7 +126,7 @@ class _Table:
             raise self.error(key, expected)
         return value
 
-    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
+    def integer(self, key: str, default: Default, low: int, high: int) -> int | Default:
         value = self.raw(key)
         if value is None:
             return default
@@ -241,10 +244,7 @@ def _address(
         raise table.error(key, error.expected) from None
 
 
-def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
-    if not top.has("kafinea"):
-        return None
-    table = top.table("kafinea")
+def _kafinea(table: _Table, base: Path) -> KafineaConfig:
     url = _parse_url(table)
     username = table.text("username", required=True, expected="l'e-mail de l'utilisateur technique")
     register = table.raw("register")
@@ -261,7 +261,6 @@ def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
     timeout = table.number("timeout_s", 10.0, 0.5, 300.0)
     modules = table.names("modules")
     fields = table.names("fields", depth=2)
-    table.finish()
     assert username is not None
     return KafineaConfig(
         url=url,
@@ -272,73 +271,61 @@ def _kafinea(top: _Table, base: Path) -> KafineaConfig | None:
         modules=modules,
         fields=fields,
         _inline_key=inline,
-        _source=top.source if inline is not None else None,
+        _source=table.source if inline is not None else None,
     )
 
 
-def _register(top: _Table) -> RegisterConfig:
-    table = top.table("register")
+def _register(table: _Table) -> RegisterConfig:
     methods = table.strings("payment_methods")
-    rounding = table.integer("rounding_cents", None, 1, 100)
+    rounding = table.integer("rounding_cents", RegisterConfig.rounding_cents, 1, 100)
     if rounding is not None and rounding not in (1, 5, 10, 20, 50, 100):
         raise table.error("rounding_cents", "1, 5, 10, 20, 50 ou 100")
-    result = RegisterConfig(
+    return RegisterConfig(
         default_account=table.text("default_account"),
         payment_methods=methods,
         rounding_cents=rounding,
         display=table.text("display", choices=("ttc", "ht")),
-        decimals=table.integer("decimals", None, 0, 4),
+        decimals=table.integer("decimals", RegisterConfig.decimals, 0, 4),
         sellers=table.strings("sellers"),
         manager_pin=table.text(
             "manager_pin", pattern=_PIN, expected="4 à 8 chiffres, entre guillemets"
         ),
-        training_allowed=table.boolean("training_allowed", True),
+        training_allowed=table.boolean("training_allowed", RegisterConfig.training_allowed),
     )
-    table.finish()
-    return result
 
 
-def _printer(top: _Table) -> PrinterConfig:
-    table = top.table("printer")
-    result = PrinterConfig(
+def _printer(table: _Table) -> PrinterConfig:
+    return PrinterConfig(
         connection=_address(
             table, "connection", parse_printer_address, PRINTER_FORMS, PrinterConfig.connection
         ),
         profile=table.text("profile"),
-        columns=table.integer("columns", 48, 24, 80) or 48,
-        codepage=table.text("codepage") or "CP858",
+        columns=table.integer("columns", PrinterConfig.columns, 24, 80),
+        codepage=table.text("codepage") or PrinterConfig.codepage,
     )
-    table.finish()
-    return result
 
 
-def _drawer(top: _Table) -> DrawerConfig:
-    table = top.table("drawer")
-    pin = table.integer("pin", 2, 2, 5)
+def _drawer(table: _Table) -> DrawerConfig:
+    pin = table.integer("pin", DrawerConfig.pin, 2, 5)
     if pin not in (2, 5):
         raise table.error("pin", "2 ou 5")
-    result = DrawerConfig(
+    return DrawerConfig(
         connection=_address(
             table, "connection", parse_drawer_address, DRAWER_FORMS, DrawerConfig.connection
         ),
         pin=pin,
-        pulse_on_ms=table.integer("pulse_on_ms", 50, 2, 510) or 50,
-        pulse_off_ms=table.integer("pulse_off_ms", 500, 2, 510) or 500,
+        pulse_on_ms=table.integer("pulse_on_ms", DrawerConfig.pulse_on_ms, 2, 510),
+        pulse_off_ms=table.integer("pulse_off_ms", DrawerConfig.pulse_off_ms, 2, 510),
     )
-    table.finish()
-    return result
 
 
-def _scanner(top: _Table) -> ScannerConfig:
-    table = top.table("scanner")
-    result = ScannerConfig(
-        devices=table.strings("devices") or (),
-        layout=table.text("layout", choices=("us", "fr")) or "us",
+def _scanner(table: _Table) -> ScannerConfig:
+    return ScannerConfig(
+        devices=table.strings("devices") or ScannerConfig.devices,
+        layout=table.text("layout", choices=_LAYOUTS) or ScannerConfig.layout,
         prefix=_plain_text(table, "prefix"),
-        suffix=table.text("suffix", choices=("enter", "tab", "none")) or "enter",
+        suffix=table.text("suffix", choices=("enter", "tab", "none")) or ScannerConfig.suffix,
     )
-    table.finish()
-    return result
 
 
 def _plain_text(table: _Table, key: str) -> str:
@@ -350,45 +337,45 @@ def _plain_text(table: _Table, key: str) -> str:
     return value
 
 
-def _keypad(top: _Table) -> KeypadConfig:
-    table = top.table("keypad")
-    result = KeypadConfig(
-        devices=table.strings("devices") or (),
-        layout=table.text("layout", choices=("us", "fr")) or "us",
+def _keypad(table: _Table) -> KeypadConfig:
+    return KeypadConfig(
+        devices=table.strings("devices") or KeypadConfig.devices,
+        layout=table.text("layout", choices=_LAYOUTS) or KeypadConfig.layout,
     )
-    table.finish()
-    return result
 
 
-def _ui(top: _Table) -> UIConfig:
-    table = top.table("ui")
-    result = UIConfig(
-        language=table.text("language", choices=("fr", "en")) or "fr",
-        fullscreen=table.boolean("fullscreen", True),
+def _ui(table: _Table) -> UIConfig:
+    return UIConfig(
+        language=table.text("language", choices=("fr", "en")) or UIConfig.language,
+        fullscreen=table.boolean("fullscreen", UIConfig.fullscreen),
     )
-    table.finish()
-    return result
 
 
-def _shop(top: _Table) -> ShopConfig:
-    table = top.table("shop")
-    result = ShopConfig(
+def _shop(table: _Table) -> ShopConfig:
+    return ShopConfig(
         trade_name=table.text("trade_name"),
         company_name=table.text("company_name"),
-        address_lines=table.strings("address_lines") or (),
+        address_lines=table.strings("address_lines") or ShopConfig.address_lines,
         siret=table.text("siret", pattern=_SIRET, expected="14 chiffres, entre guillemets"),
         vat_number=table.text(
             "vat_number", pattern=_VAT_FR, expected="un numéro de TVA comme FR12345678901"
         ),
         phone=table.text("phone"),
     )
-    table.finish()
-    return result
 
 
 def _resolve(base: Path, text: str) -> Path:
     path = Path(text).expanduser()
     return path if path.is_absolute() else (base / path)
+
+
+def _section(top: _Table, name: str, read: Callable[[_Table], Section]) -> Section:
+    """One optional table, read whole: its reader takes the keys it knows, `finish` refuses
+    the others (an absent table reads as empty: every default)."""
+    table = top.table(name)
+    section = read(table)
+    table.finish()
+    return section
 
 
 _SECTIONS: tuple[tuple[str, Callable[[_Table], Any]], ...] = (
@@ -407,8 +394,12 @@ def parse_config(data: dict[str, Any], source: Path) -> Config:
     base = source.parent.resolve()
     top = _Table(source, "", data)
     data_dir = top.text("data_dir", expected="le chemin d'un dossier")
-    kafinea = _kafinea(top, base)
-    sections = {name: build(top) for name, build in _SECTIONS}
+    kafinea = (
+        _section(top, "kafinea", lambda table: _kafinea(table, base))
+        if top.has("kafinea")
+        else None
+    )
+    sections = {name: _section(top, name, read) for name, read in _SECTIONS}
     top.finish()
     return Config(
         data_dir=_resolve(base, data_dir) if data_dir else DEFAULT_DATA_DIR,
