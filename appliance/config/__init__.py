@@ -1,5 +1,7 @@
 """The appliance's one TOML configuration file: typed (`model`), read (`parse`), written back
-(`write`). Everything the rest of the appliance uses is importable from here."""
+(`write`). Everything the rest of the appliance uses is importable from here, except the
+printer and drawer addresses: those are `appliance.devices.connection` values, read with its
+grammar, so the file, the command line and the wizard accept the same forms."""
 
 from appliance.config.model import (
     CONFIG_ENV,

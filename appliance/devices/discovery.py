@@ -24,7 +24,8 @@ from appliance.devices.input_reader import Consumer, EventSource, InputReader
 
 log = logging.getLogger(__name__)
 BY_ID = Path("/dev/input/by-id")
-# Symbol/Zebra, Honeywell/Metrologic, Hand Held, Datalogic, Newland (hardware-notes.md).
+# USB vendor ids of the usual scanner makers: Symbol/Zebra, Honeywell/Metrologic, Hand Held,
+# Datalogic, Newland. With nothing configured, their keyboards are taken for scanners.
 SCANNER_VENDORS = frozenset({0x05E0, 0x0C2E, 0x0536, 0x05F9, 0x1EAB})
 _USB_ID = re.compile(r"^(?:usb:)?([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
 

@@ -1,9 +1,9 @@
 """ESC/POS bytes back to what a printer would print: the virtual printer's and the tests' eyes.
 
-No published decoder handles what python-escpos and our renderer emit (feasibility.md §3d),
-so this is a small one. It walks the bytes as a printer does: text decoded with the active code
-page (`ESC t n`), emphasis and sizes, alignment, feeds, cuts, drawer kicks, barcodes, native QR
-codes, raster images and `DLE EOT` status queries. An unknown command raises `DecodeError`
+No published decoder handles what python-escpos and our renderer emit, so this is a small
+one. It walks the bytes as a printer does: text decoded with the active code page (`ESC t n`),
+emphasis and sizes, alignment, feeds, cuts, drawer kicks, barcodes, native QR codes, raster
+images and `DLE EOT` status queries. An unknown command raises `DecodeError`
 with its offset rather than being skipped, so a test never passes on bytes nobody understood.
 
 `EscPosDecoder.feed()` accepts bytes in any chunking (a TCP stream) and returns the events of

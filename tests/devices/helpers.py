@@ -7,7 +7,8 @@
 - `FakePrinterBackend`: a pyusb backend object (usb.backend.IBackend) describing one
   printer-class device, so pyusb's core and python-escpos' Usb class run unmodified.
 - `PipeSource` / `write_keys`: kernel-format input_event structs through a pipe, read back by
-  evdev's own C reader (feasibility.md, Appendix B).
+  evdev's own C reader, which reads whole structs from any file descriptor, not only from
+  /dev/input nodes.
 """
 
 from __future__ import annotations
