@@ -1,16 +1,16 @@
 """The sync worker: delivers the outbox to Kafinea, in order, exactly once.
 
 The integration in Home Assistant's sense: it knows the outbox (through the small `Queue`
-protocol below, since `kafinea` may not import `ledger`) and the mapping, calls the client,
-catches only `KafineaError`, and publishes a `SyncState` that the Till turns into the screen's
-badge. Every decision is `mapping.next_step`'s; this module only performs steps:
+protocol below, since `kafinea` may not import `ledger`), the documents and the steps, calls
+the client, catches only `KafineaError`, and publishes a `SyncState` that the Till turns into
+the screen's badge. Every decision is `steps.next_step`'s; this module only performs them:
 
 - before a create (or a finalising revise) it saves the *intent* in the row's progress, so a
   kill -9, a timeout or a reset after sending always ends in a lookup by reference first;
 - `NotSent`, `OutcomeUnknown`, `ProtocolError`, `SessionExpired`, `BadCredentials`: the row
   stays at the head of the queue and the pass stops (ordered delivery), retried after a backoff
   with full jitter (1 s, 2 s, 4 s ... capped at 60 s, times a random factor in [0.5, 1]);
-- any other `ApiError` (Kafinea refused the document itself) or a payload the mapping cannot
+- any other `ApiError` (Kafinea refused the document itself) or a payload the documents cannot
   read: the row moves to the errors list with the server's reason, and the queue goes on.
 
 One worker per till: `worker_lock` takes an exclusive `flock` on a file beside the journal,
@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from appliance.kafinea import mapping
 from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.documents import Context, Document, Targets
 from appliance.kafinea.errors import (
     ApiError,
     BadCredentials,
@@ -41,6 +41,18 @@ from appliance.kafinea.errors import (
     OutcomeUnknown,
     ProtocolError,
     SessionExpired,
+)
+from appliance.kafinea.steps import (
+    Create,
+    Done,
+    Fail,
+    Lookup,
+    Retrieve,
+    Revise,
+    Step,
+    intent,
+    next_step,
+    record,
 )
 from appliance.kafinea.vtql import VtqlError, cond, select
 
@@ -124,15 +136,15 @@ def _utc_text(clock: Callable[[], float]) -> str:
 
 
 class SyncWorker:
-    """Performs the mapping's steps for the head of the queue until it is empty or stuck."""
+    """Performs `next_step`'s steps for the head of the queue until it is empty or stuck."""
 
     def __init__(
         self,
         *,
         client: KafineaClient,
         queue: Queue,
-        context: Callable[[], mapping.Context | None],
-        targets: mapping.Targets | Callable[[], mapping.Targets] | None = None,
+        context: Callable[[], Context | None],
+        targets: Targets | Callable[[], Targets] | None = None,
         on_state: Callable[[SyncState], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -143,7 +155,7 @@ class SyncWorker:
         self._client = client
         self._queue = queue
         self._context = context
-        self._targets = targets or mapping.Targets()  # or a callable: read at each pass
+        self._targets = targets or Targets()  # or a callable: read at each pass
         self._on_state = on_state
         self._clock = clock
         self._rng = rng or random.Random()
@@ -212,10 +224,10 @@ class SyncWorker:
                 return PassResult(delivered, failed, outcome)
         return PassResult(delivered, failed)
 
-    def _current_targets(self) -> mapping.Targets:
+    def _current_targets(self) -> Targets:
         return self._targets() if callable(self._targets) else self._targets
 
-    def _deliver(self, row: Row, ctx: mapping.Context) -> str:
+    def _deliver(self, row: Row, ctx: Context) -> str:
         """Steps for one row until done, failed, or stopped by a transient error."""
         targets = self._current_targets()
         doc = _document(row)
@@ -223,12 +235,12 @@ class SyncWorker:
         origin = self._origin_invoice(doc)
         try:
             while True:
-                step = mapping.next_step(doc, progress, ctx, targets, origin)
-                if isinstance(step, mapping.Done):
+                step = next_step(doc, progress, ctx, targets, origin)
+                if isinstance(step, Done):
                     self._queue.mark_done(row.id, progress, self._now())
                     self._publish(last_error="", last_success_at=self._now(), reachable=True)
                     return "done"
-                if isinstance(step, mapping.Fail):
+                if isinstance(step, Fail):
                     return self._fail(row, step.reason)
                 progress = self._perform(row, step, progress)
         except TRANSIENT as error:
@@ -238,7 +250,7 @@ class SyncWorker:
         except (ValueError, KeyError, TypeError, VtqlError) as error:
             return self._fail(row, f"document illisible pour Kafinea : {error}")
 
-    def _perform(self, row: Row, step: mapping.Step, progress: dict[str, Any]) -> dict[str, Any]:
+    def _perform(self, row: Row, step: Step, progress: dict[str, Any]) -> dict[str, Any]:
         """Run one step against Kafinea and return the new progress.
 
         Only intents are written here, always before their request leaves; an answer reaches
@@ -246,27 +258,27 @@ class SyncWorker:
         An answer lost in a crash costs a lookup by reference, never a duplicate.
         """
         answer: Mapping[str, Any] | None
-        if isinstance(step, mapping.Lookup):
+        if isinstance(step, Lookup):
             answer = self._lookup(step)
-        elif isinstance(step, mapping.Retrieve):
+        elif isinstance(step, Retrieve):
             answer = self._client.retrieve(step.record_id)
-        elif isinstance(step, mapping.Create):
+        elif isinstance(step, Create):
             self._queue.save_progress(
-                row.id, mapping.intent(progress, step, row.attempts + 1), self._now()
+                row.id, intent(progress, step, row.attempts + 1), self._now()
             )
             answer = self._client.create(step.module, step.element)
         else:
-            assert isinstance(step, mapping.Revise)
+            assert isinstance(step, Revise)
             if step.guarded:
                 self._queue.save_progress(
-                    row.id, mapping.intent(progress, step, row.attempts + 1), self._now()
+                    row.id, intent(progress, step, row.attempts + 1), self._now()
                 )
             answer = self._client.revise(step.element)
-        updated = mapping.record(progress, step, answer)
+        updated = record(progress, step, answer)
         self._publish(reachable=True)
         return updated
 
-    def _lookup(self, step: mapping.Lookup) -> Mapping[str, Any] | None:
+    def _lookup(self, step: Lookup) -> Mapping[str, Any] | None:
         condition = (
             cond(step.field, "LIKE", step.value + "%")
             if step.like
@@ -276,7 +288,7 @@ class SyncWorker:
         rows = self._client.query(query)
         return rows[0] if rows else None
 
-    def _origin_invoice(self, doc: mapping.Document) -> str | None:
+    def _origin_invoice(self, doc: Document) -> str | None:
         """The original ticket's invoice id when our own outbox delivered it."""
         if not doc.origin_ref:
             return None
@@ -349,9 +361,9 @@ class SyncWorker:
         return max(0.05, min(self._idle_poll_s, head.next_attempt_at - self._clock()))
 
 
-def _document(row: Row) -> mapping.Document:
+def _document(row: Row) -> Document:
     data = row.payload
-    return mapping.Document(
+    return Document(
         kind=str(getattr(row.kind, "value", row.kind)),
         ref=row.ref,
         payload=data["payload"],

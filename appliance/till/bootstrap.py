@@ -26,7 +26,7 @@ from appliance.devices.drawer import Drawer, DrawerSettings, open_drawer
 from appliance.devices.printer import Printer, open_printer
 from appliance.devices.profiles import DEFAULT_PROFILE
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.mapping import Context, Targets
+from appliance.kafinea.documents import Context, Targets
 from appliance.kafinea.sync import SyncWorker, WorkerBusy, worker_lock
 from appliance.ledger import outbox as outbox_module
 from appliance.ledger.accounts import ACCOUNTS_NAME, AccountCache

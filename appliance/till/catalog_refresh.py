@@ -23,7 +23,7 @@ from appliance.config import Config
 from appliance.kafinea.account_pull import pull_accounts
 from appliance.kafinea.catalog_pull import RemoteProduct, pull_catalog
 from appliance.kafinea.client import KafineaClient
-from appliance.kafinea.mapping import Targets, to_cents
+from appliance.kafinea.documents import Targets, to_cents
 from appliance.kafinea.register_pull import fetch_account, fetch_register
 from appliance.kafinea.schema import SchemaError, SchemaMap, discover
 from appliance.ledger.accounts import AccountCache, CachedAccount

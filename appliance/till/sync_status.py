@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from appliance.kafinea.mapping import for_retry
+from appliance.kafinea.steps import for_retry
 from appliance.kafinea.sync import SyncState, SyncWorker
 from appliance.ledger.outbox import Outbox
 from appliance.till.views import StatusView, SyncErrorView, SyncStatus

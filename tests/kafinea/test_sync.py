@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from appliance.kafinea import mapping as m
 from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.documents import Context
 from appliance.kafinea.sync import SyncWorker, WorkerBusy, backoff_delay, worker_lock
 from appliance.kafinea.vtql import cond, select
 from appliance.ledger.outbox import Kind, Outbox, Status, enqueue, ensure_schema
@@ -30,7 +30,7 @@ class Shop:
         register = self.client.query(
             "SELECT id, account_id FROM CashRegisters WHERE cashregister_name = 'Caisse 1';"
         )[0]
-        self.ctx = m.Context(
+        self.ctx = Context(
             register_id=register["id"],
             register_code="C1",
             default_account_id=register["account_id"],

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from appliance.kafinea.mapping import tender_amounts
+from appliance.kafinea.documents import tender_amounts
 from appliance.pos.references import register_code, ticket_ref
 from tests.till.helpers import new_till, shop_of, write_config
 
