@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -101,6 +102,22 @@ class PassResult:
     delivered: int
     failed: int
     stopped_on: str = ""  # the transient error that ended the pass early, if any
+
+
+class Outcome(Enum):
+    """How the delivery of one row ended."""
+
+    DONE = "done"  # every step performed: the row left the queue
+    FAILED = "failed"  # refused for good: the row moved to the errors list
+    STOPPED = "stopped"  # a transient error: the row waits at the head of the queue
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row's outcome for the pass: it counts DONE and FAILED and ends on STOPPED."""
+
+    outcome: Outcome
+    message: str = ""  # FAILED: Kafinea's reason; STOPPED: why delivery waits
 
 
 class WorkerBusy(Exception):
@@ -215,19 +232,19 @@ class SyncWorker:
                 break
             if not ignore_backoff and row.next_attempt_at > self._clock():
                 return PassResult(delivered, failed, "en attente avant nouvel essai")
-            outcome = self._deliver(row, ctx)
-            if outcome == "done":
+            delivery = self._deliver(row, ctx)
+            if delivery.outcome is Outcome.DONE:
                 delivered += 1
-            elif outcome == "failed":
+            elif delivery.outcome is Outcome.FAILED:
                 failed += 1
             else:
-                return PassResult(delivered, failed, outcome)
+                return PassResult(delivered, failed, delivery.message)
         return PassResult(delivered, failed)
 
     def _current_targets(self) -> Targets:
         return self._targets() if callable(self._targets) else self._targets
 
-    def _deliver(self, row: Row, ctx: Context) -> str:
+    def _deliver(self, row: Row, ctx: Context) -> Delivery:
         """Steps for one row until done, failed, or stopped by a transient error."""
         targets = self._current_targets()
         doc = _document(row)
@@ -239,7 +256,7 @@ class SyncWorker:
                 if isinstance(step, Done):
                     self._queue.mark_done(row.id, progress, self._now())
                     self._publish(last_error="", last_success_at=self._now(), reachable=True)
-                    return "done"
+                    return Delivery(Outcome.DONE)
                 if isinstance(step, Fail):
                     return self._fail(row, step.reason)
                 progress = self._perform(row, step, progress)
@@ -298,20 +315,20 @@ class SyncWorker:
         entry = origin.progress.get("invoice")  # credit notes only refer to invoices
         return entry.get("id") if isinstance(entry, Mapping) else None
 
-    def _defer(self, row: Row, error: KafineaError) -> str:
+    def _defer(self, row: Row, error: KafineaError) -> Delivery:
         delay = backoff_delay(row.attempts + 1, self._rng, self._base, self._cap)
         message = _transient_message(error)
         self._queue.defer(
             row.id, error=message, next_attempt_at=self._clock() + delay, at=self._now()
         )
         self._publish(last_error=message, reachable=not isinstance(error, UNREACHABLE))
-        return message
+        return Delivery(Outcome.STOPPED, message)
 
-    def _fail(self, row: Row, reason: str) -> str:
+    def _fail(self, row: Row, reason: str) -> Delivery:
         log.error("sync: %s refused for good: %s", row.ref, reason)
         self._queue.mark_failed(row.id, reason=reason, at=self._now())
         self._publish(last_error=f"{row.ref} refusé : {reason}")
-        return "failed"
+        return Delivery(Outcome.FAILED, reason)
 
     def _now(self) -> str:
         return _utc_text(self._clock)
