@@ -42,6 +42,7 @@ from appliance.kafinea.errors import (
     OutcomeUnknown,
     ProtocolError,
     SessionExpired,
+    describe,
 )
 from appliance.kafinea.steps import (
     Create,
@@ -317,7 +318,7 @@ class SyncWorker:
 
     def _defer(self, row: Row, error: KafineaError) -> Delivery:
         delay = backoff_delay(row.attempts + 1, self._rng, self._base, self._cap)
-        message = _transient_message(error)
+        message = describe(error)
         self._queue.defer(
             row.id, error=message, next_attempt_at=self._clock() + delay, at=self._now()
         )
@@ -391,14 +392,3 @@ def _document(row: Row) -> Document:
         origin_ref=data.get("origin_ref", ""),
     )
 
-
-def _transient_message(error: KafineaError) -> str:
-    if isinstance(error, BadCredentials):
-        return "Kafinea refuse l'identifiant ou la clé d'accès de la caisse"
-    if isinstance(error, NotSent):
-        return f"Kafinea injoignable ({error})"
-    if isinstance(error, OutcomeUnknown):
-        return f"réponse de Kafinea perdue, vérification au prochain essai ({error})"
-    if isinstance(error, SessionExpired):
-        return "session Kafinea expirée, reconnexion au prochain essai"
-    return f"réponse illisible de Kafinea ({error})"

@@ -136,7 +136,8 @@ def test_connection_dropped_after_commit_never_makes_a_second_invoice(shop, db, 
     sandbox.set_faults(drop_after_commit=2, ops=["create"])
     w = worker(shop, db)
     first = w.run_once()
-    assert first.delivered == 0 and "perdue" in first.stopped_on
+    assert first.delivered == 0
+    assert first.stopped_on.startswith("Kafinea n'a pas répondu à temps (")
     assert w.state.reachable is False
     for _ in range(5):
         w.run_once(ignore_backoff=True)
@@ -246,6 +247,18 @@ def test_outage_keeps_rows_in_order_until_kafinea_is_back(shop, db, tmp_path):
     assert row.attempts == 1 and row.next_attempt_at > 0
     assert "en attente" in w.run_once().stopped_on  # backoff respected
     assert worker(shop, db).run_once(ignore_backoff=True).delivered == 1
+
+
+def test_a_refused_key_keeps_the_row_and_says_why_delivery_waits(shop, db, sandbox):
+    queue(db, "C1-T000001", sale(shop, 1), 1)
+    wrong_key = KafineaClient(sandbox.url, sandbox.username, "not-the-key")
+    w = SyncWorker(client=wrong_key, queue=Outbox(db), context=lambda: shop.ctx)
+    result = w.run_once()
+    assert result.delivered == 0 and result.stopped_on == w.state.last_error
+    assert w.state.last_error == (
+        "Kafinea refuse l'e-mail ou la clé d'accès de la caisse (INVALID_USER_CREDENTIALS)"
+    )
+    assert w.state.reachable is True and Outbox(db).head().last_error == w.state.last_error
 
 
 def test_worker_lock_is_exclusive(tmp_path):
