@@ -191,14 +191,14 @@ class KafineaClient:
         challenge = self._call_raw("getchallenge", {"username": self.username}, None)
         token = challenge.get("token") if isinstance(challenge, dict) else None
         if not isinstance(token, str) or not token:
-            raise ProtocolError("getchallenge answered without a token")
+            raise ProtocolError("getchallenge a répondu sans jeton")
         digest = hashlib.md5((token + self.__access_key).encode("utf-8")).hexdigest()  # noqa: S324 - the protocol's own scheme
         result = self._call_raw("login", {"username": self.username, "accessKey": digest}, None)
         if not isinstance(result, dict):
-            raise ProtocolError("login answered without a result object")
+            raise ProtocolError("login a répondu sans objet résultat")
         session_name = result.get("sessionName") or result.get("sessionId")
         if not isinstance(session_name, str) or not session_name:
-            raise ProtocolError("login answered without sessionName or sessionId")
+            raise ProtocolError("login a répondu sans sessionName ni sessionId")
         self.__session_name = session_name
         self._session_generation += 1
         secret_keys = {"sessionName", "sessionId"}
@@ -256,7 +256,7 @@ class KafineaClient:
 
     def _send(self, method: str, operation: str, fields: dict[str, str]) -> requests.Response:
         if self._plain_http_refused:
-            raise InsecureAddress(f"refusing plain http:// to {self._host}: use https://")
+            raise InsecureAddress(f"http:// en clair vers {self._host}")
         with self._count_lock:
             self.round_trips += 1
         timeout = (min(5.0, self.timeout_s), self.timeout_s)
@@ -272,42 +272,43 @@ class KafineaClient:
 
     @contextmanager
     def _transport_errors(self, operation: str) -> Iterator[None]:
-        """The one boundary where `requests` errors become ours (messages without URLs)."""
-        where = f"{operation} to {self._host}"
+        """The one boundary where `requests` errors become ours (French, without URLs: the
+        technician reads them in parentheses after `errors.describe`'s sentence)."""
+        where = f"{operation} vers {self._host}"
         try:
             yield
         except requests.exceptions.SSLError:
-            raise NotSent(f"TLS verification failed for {self._host}") from None
+            raise NotSent(f"échec de la vérification TLS de {self._host}") from None
         except requests.exceptions.ConnectTimeout:
-            raise NotSent(f"connection timed out: {where}") from None
+            raise NotSent(f"délai de connexion dépassé : {where}") from None
         except requests.exceptions.ReadTimeout:
-            raise OutcomeUnknown(f"no answer within {self.timeout_s:g} s: {where}") from None
+            waited = _seconds(self.timeout_s)
+            raise OutcomeUnknown(f"pas de réponse en {waited} : {where}") from None
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
-                raise NotSent(f"cannot connect to {self._host}") from None
-            raise OutcomeUnknown(f"connection lost during {where}") from None
+                raise NotSent(f"connexion impossible à {self._host}") from None
+            raise OutcomeUnknown(f"connexion perdue pendant {where}") from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            raise OutcomeUnknown(f"truncated answer to {where}") from None
+            raise OutcomeUnknown(f"réponse tronquée : {where}") from None
         except requests.exceptions.RequestException as exc:
-            raise NotSent(f"request not sent ({type(exc).__name__}): {where}") from None
+            raise NotSent(f"requête non envoyée ({type(exc).__name__}) : {where}") from None
 
     def _unwrap(self, operation: str, response: requests.Response) -> Any:
         body = response.content
         write = operation in WRITE_OPERATIONS
         failure: type[KafineaError] = OutcomeUnknown if write else ProtocolError
         if response.status_code != 200:
-            kind = "an empty body" if not body.strip() else _describe_body(body)
-            message = f"HTTP {response.status_code} with {kind} for {operation}"
+            message = f"HTTP {response.status_code} avec {_describe_body(body)} pour {operation}"
             raise (failure(message) if write else ProtocolError(message, response.status_code))
         envelope = _parse_envelope(body)
         if envelope is None:
-            message = f"answer to {operation} is not JSON ({_describe_body(body)})"
+            message = f"réponse à {operation} non JSON ({_describe_body(body)})"
             raise failure(message)
         if envelope.get("success") is True:
             return envelope.get("result")
         error = envelope.get("error")
         if not isinstance(error, dict):
-            raise failure(f"answer to {operation} has neither result nor error")
+            raise failure(f"réponse à {operation} sans résultat ni erreur")
         code = str(error.get("code", ""))
         message = str(error.get("message", ""))
         raise api_error(code, message, operation)
@@ -318,7 +319,7 @@ class KafineaClient:
         """`{"types": [...], "information": {name: {"label", "isEntity", ...}}}`."""
         result = self._call("listtypes", {})
         if not isinstance(result, dict) or not isinstance(result.get("types"), list):
-            raise ProtocolError("listtypes answered an unexpected shape")
+            raise ProtocolError("listtypes a répondu dans une forme inattendue")
         return result
 
     def describe(self, module: str) -> dict[str, Any]:
@@ -328,7 +329,7 @@ class KafineaClient:
             return cached
         result = self._call("describe", {"elementType": module})
         if not isinstance(result, dict) or not isinstance(result.get("fields"), list):
-            raise ProtocolError(f"describe {module} answered an unexpected shape")
+            raise ProtocolError(f"describe {module} a répondu dans une forme inattendue")
         self._describe_cache[module] = result
         return result
 
@@ -355,7 +356,7 @@ class KafineaClient:
         text = query.render() if isinstance(query, Query) else query
         result = self._call("query", {"query": text})
         if not isinstance(result, list):
-            raise ProtocolError("query answered something other than a list")
+            raise ProtocolError("query a répondu autre chose qu'une liste")
         return result
 
     def query_all(
@@ -391,18 +392,18 @@ class KafineaClient:
         try:
             return int(rows[0]["count"])
         except (KeyError, TypeError, ValueError):
-            raise ProtocolError("count(*) answered an unexpected shape") from None
+            raise ProtocolError("count(*) a répondu dans une forme inattendue") from None
 
     def id_prefix(self, module: str) -> str:
         prefix = self.describe(module).get("idPrefix")
         if not prefix:
-            raise ProtocolError(f"describe {module} has no idPrefix")
+            raise ProtocolError(f"describe {module} sans idPrefix")
         return str(prefix)
 
     @staticmethod
     def _record(result: Any, operation: str) -> dict[str, Any]:
         if not isinstance(result, dict):
-            raise ProtocolError(f"{operation} answered something other than a record")
+            raise ProtocolError(f"{operation} a répondu autre chose qu'un enregistrement")
         return result
 
 
@@ -444,10 +445,15 @@ def _parse_envelope(body: bytes) -> dict[str, Any] | None:
 def _describe_body(body: bytes) -> str:
     head = body[:200].lstrip().lower()
     if not head:
-        return "an empty body"
+        return "un corps vide"
     if head.startswith((b"<!doctype", b"<html", b"<")):
-        return "an HTML page"
-    return f"{len(body)} bytes of non-JSON text"
+        return "une page HTML"
+    return f"{len(body)} octets de texte non JSON"
+
+
+def _seconds(value: float) -> str:
+    """A duration the French way: 0.5 -> "0,5 s"."""
+    return f"{value:g} s".replace(".", ",")
 
 
 __all__ = [
