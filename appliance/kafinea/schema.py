@@ -330,14 +330,17 @@ def check_overrides(modules: Mapping[str, str], fields: Mapping[str, Mapping[str
     """Overrides must name known roles (a typo would otherwise be silently ignored)."""
     for role in modules:
         if role not in ROLES:
-            raise SchemaError(f"[kafinea.modules] {role}: unknown role (known: {', '.join(ROLES)})")
+            known = ", ".join(ROLES)
+            raise SchemaError(f"[kafinea.modules] {role} : rôle inconnu (connus : {known})")
     for role, names in fields.items():
         if role not in ROLES:
-            raise SchemaError(f"[kafinea.fields.{role}]: unknown role")
+            raise SchemaError(f"[kafinea.fields.{role}] : rôle inconnu")
         for name in names:
             if name not in ROLES[role].fields:
                 known = ", ".join(ROLES[role].fields)
-                raise SchemaError(f"[kafinea.fields.{role}] {name}: unknown field role ({known})")
+                raise SchemaError(
+                    f"[kafinea.fields.{role}] {name} : rôle de champ inconnu (connus : {known})"
+                )
 
 
 def _fold(text: str) -> str:

@@ -32,7 +32,7 @@ class VtqlError(ValueError):
 
 def identifier(name: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name):
-        raise VtqlError(f"not a valid VTQL identifier: {name!r}")
+        raise VtqlError(f"identifiant VTQL invalide : {name!r}")
     return name
 
 
@@ -45,13 +45,13 @@ def quote(value: Value) -> str:
     if isinstance(value, Decimal):
         value = format(value, "f")
     if not isinstance(value, str):
-        raise VtqlError(f"unsupported VTQL value type: {type(value).__name__}")
+        raise VtqlError(f"type de valeur refusé par VTQL : {type(value).__name__}")
     if value == "":
-        raise VtqlError("VTQL cannot compare with an empty string")
+        raise VtqlError("VTQL ne sait pas comparer avec une chaîne vide")
     if "\\" in value:
-        raise VtqlError("VTQL values cannot contain a backslash")
+        raise VtqlError("une valeur VTQL ne peut pas contenir de barre oblique inverse")
     if any(ord(c) < 32 for c in value):
-        raise VtqlError("VTQL values cannot contain control characters")
+        raise VtqlError("une valeur VTQL ne peut pas contenir de caractère de contrôle")
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -70,14 +70,14 @@ class Condition:
         name = identifier(self.field)
         op = self.op.upper()
         if op not in _OPERATORS:
-            raise VtqlError(f"unsupported VTQL operator: {self.op!r}")
+            raise VtqlError(f"opérateur VTQL inconnu : {self.op!r}")
         if op == "IN":
             values = self.value if isinstance(self.value, tuple) else (self.value,)
             if not values:
-                raise VtqlError("IN needs at least one value")
+                raise VtqlError("IN demande au moins une valeur")
             return f"{name} IN (" + ",".join(quote(v) for v in values) + ")"
         if isinstance(self.value, tuple):
-            raise VtqlError(f"{op} takes one value")
+            raise VtqlError(f"{op} prend une seule valeur")
         return f"{name} {op} {quote(self.value)}"
 
 
@@ -122,7 +122,7 @@ class Query:
 
     def limit(self, n: int, offset: int = 0) -> Query:
         if n < 1 or offset < 0:
-            raise VtqlError("LIMIT needs n >= 1 and offset >= 0")
+            raise VtqlError("LIMIT demande n >= 1 et offset >= 0")
         return replace(self, limit_n=n, offset=offset)
 
     def render(self) -> str:

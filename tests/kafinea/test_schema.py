@@ -102,9 +102,9 @@ def test_overrides_win_and_are_checked(client: KafineaClient) -> None:
     missing = discover(client, modules={"cash_registers": "Caisses"})
     assert not missing.has("cash_registers")
     assert missing.modules["cash_registers"].module == "Caisses"
-    with pytest.raises(SchemaError, match="unknown role"):
+    with pytest.raises(SchemaError, match=r"^\[kafinea\.modules\] paiements : rôle inconnu"):
         discover(client, modules={"paiements": "Payments"})
-    with pytest.raises(SchemaError, match="unknown field role"):
+    with pytest.raises(SchemaError, match=r"\] ean : rôle de champ inconnu \(connus : name, "):
         discover(client, fields={"products": {"ean": "cf_1"}})
 
 

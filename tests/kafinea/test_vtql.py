@@ -35,7 +35,7 @@ def test_quote_refuses_what_vtiger_cannot_read(value: object) -> None:
 
 @pytest.mark.parametrize("name", ["product name", "a;b", "x'", "1abc", "", "a.b"])
 def test_identifiers_are_checked(name: str) -> None:
-    with pytest.raises(VtqlError):
+    with pytest.raises(VtqlError, match=r"^identifiant VTQL invalide : "):
         select(name)
     with pytest.raises(VtqlError):
         select("Products", name)
