@@ -9,13 +9,13 @@ drop accounts deleted in Kafinea. This module keeps no state; the caller stores 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.listing import Fields, KnownModified, Seen, role_query, role_text
 from appliance.kafinea.schema import SchemaMap
-from appliance.kafinea.vtql import Query, changed_since, select
+from appliance.kafinea.vtql import Query, changed_since
 
 ROLES = ("name", "number", "phone", "email")
 
@@ -40,18 +40,14 @@ class AccountPull:
     round_trips: int
 
 
-def account_query(schema: SchemaMap) -> tuple[Query, dict[str, str | None]]:
+def account_query(schema: SchemaMap) -> tuple[Query, Fields]:
     """The SELECT of the searched fields, and role -> field name (None: not on this instance)."""
-    fields = {role: schema.field_or_none("accounts", role) for role in ROLES}
-    columns = sorted({name for name in fields.values() if name} | {"modifiedtime"})
-    return select(schema.module("accounts"), *columns), fields
+    return role_query(schema, "accounts", ROLES)
 
 
-def _account(row: dict[str, Any], fields: dict[str, str | None]) -> RemoteAccount:
+def _account(row: dict[str, Any], fields: Fields) -> RemoteAccount:
     def get(role: str) -> str:
-        name = fields.get(role)
-        value = row.get(name) if name else None
-        return "" if value is None else str(value).strip()
+        return role_text(row, fields, role).strip()
 
     return RemoteAccount(
         id=str(row["id"]),
@@ -68,7 +64,7 @@ def pull_accounts(
     schema: SchemaMap,
     *,
     since: str | None = None,
-    known_modified: Callable[[str], str | None] | None = None,
+    known_modified: KnownModified | None = None,
 ) -> AccountPull:
     """Accounts changed since `since` (all when None). `known_modified(id)` gives the
     modification time the caller holds, so rows listed again at the `>=` boundary second
@@ -76,24 +72,16 @@ def pull_accounts(
     before = client.round_trips
     query, fields = account_query(schema)
     changed: list[RemoteAccount] = []
-    ids: set[str] = set()
-    watermark = since
-    listed = 0
+    seen = Seen(since)
     for row in client.query_all(changed_since(query, since)):
         account = _account(row, fields)
-        listed += 1
-        ids.add(account.id)
-        if watermark is None or account.modifiedtime > watermark:
-            watermark = account.modifiedtime
-        if known_modified is not None and known_modified(account.id) == account.modifiedtime:
-            continue
-        if account.name:
+        if seen.row(account.id, account.modifiedtime, known_modified) and account.name:
             changed.append(account)
     return AccountPull(
         changed=changed,
-        listed=listed,
+        listed=seen.listed,
         complete=since is None,
-        ids=ids,
-        watermark=watermark,
+        ids=seen.ids,
+        watermark=seen.watermark,
         round_trips=client.round_trips - before,
     )

@@ -16,14 +16,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from appliance.kafinea.client import KafineaClient
+from appliance.kafinea.listing import Fields, KnownModified, Seen, role_query, role_text
 from appliance.kafinea.schema import SchemaMap
-from appliance.kafinea.vtql import Query, changed_since, select
+from appliance.kafinea.vtql import Query, changed_since
 
 MAX_IN_FLIGHT = 400  # retrieves queued ahead of the workers (bounds memory at 100k products)
 _TAX_PREFIX = "tax"
@@ -77,11 +78,9 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def _product(row: dict[str, Any], fields: dict[str, str | None]) -> RemoteProduct:
+def _product(row: dict[str, Any], fields: Fields) -> RemoteProduct:
     def get(role: str) -> str:
-        name = fields.get(role)
-        value = row.get(name) if name else None
-        return "" if value is None else str(value)
+        return role_text(row, fields, role)
 
     active_field = fields.get("active")
     return RemoteProduct(
@@ -107,12 +106,10 @@ def _taxes(record: dict[str, Any]) -> dict[str, Decimal]:
     return taxes
 
 
-def listing_query(schema: SchemaMap) -> tuple[Query, dict[str, str | None]]:
+def listing_query(schema: SchemaMap) -> tuple[Query, Fields]:
     """The SELECT of the fields the till uses, and role -> field name."""
     roles = ("name", "category", "unit_price", "barcode", "code", "unit", "active")
-    fields = {role: schema.field_or_none("products", role) for role in roles}
-    columns = sorted({name for name in fields.values() if name} | {"modifiedtime"})
-    return select(schema.module("products"), *columns), fields
+    return role_query(schema, "products", roles)
 
 
 def pull_catalog(
@@ -120,7 +117,7 @@ def pull_catalog(
     schema: SchemaMap,
     *,
     since: str | None = None,
-    known_modified: Callable[[str], str | None] | None = None,
+    known_modified: KnownModified | None = None,
     progress: Callable[[PullProgress], None] | None = None,
     workers: int = 4,
 ) -> PullResult:
@@ -133,60 +130,87 @@ def pull_catalog(
     trips_before = client.round_trips
     query, fields = listing_query(schema)
     query = changed_since(query, since)
-    changed: list[RemoteProduct] = []
-    ids: set[str] = set()
-    watermark = since
-    pending: deque[tuple[RemoteProduct, Future[dict[str, Any]]]] = deque()
-    counts = {"listed": 0, "to_fetch": 0, "fetched": 0}
-
-    def report() -> None:
-        if progress is not None:
-            progress(PullProgress(counts["listed"], counts["to_fetch"], counts["fetched"]))
-
-    def settle(limit: int) -> None:
-        while len(pending) > limit:
-            product, future = pending.popleft()
-            record = future.result()
-            changed.append(_with_taxes(product, _taxes(record)))
-            counts["fetched"] += 1
-
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kafinea-pull") as pool:
+        pull = _Pull(client, pool, Seen(since), known_modified, progress)
         try:
             for page in _pages(client, query):
                 for row in page:
-                    product = _product(row, fields)
-                    ids.add(product.id)
-                    counts["listed"] += 1
-                    if watermark is None or product.modifiedtime > watermark:
-                        watermark = product.modifiedtime
-                    if known_modified is not None and known_modified(product.id) == (
-                        product.modifiedtime
-                    ):
-                        continue
-                    if not product.sellable:
-                        changed.append(product)
-                        continue
-                    counts["to_fetch"] += 1
-                    pending.append((product, pool.submit(client.retrieve, product.id)))
-                settle(MAX_IN_FLIGHT)
-                report()
-            while pending:
-                settle(len(pending) - 1)
-                if counts["fetched"] % 100 == 0:
-                    report()
+                    pull.take(_product(row, fields))
+                pull.settle(MAX_IN_FLIGHT)
+                pull.report()
+            pull.finish()
         finally:
-            for _, future in pending:
-                future.cancel()
-    report()
+            pull.cancel()
+    pull.report()
     return PullResult(
-        changed=changed,
-        listed=counts["listed"],
+        changed=pull.changed,
+        listed=pull.seen.listed,
         complete=since is None,
-        ids=ids,
-        watermark=watermark,
+        ids=pull.seen.ids,
+        watermark=pull.seen.watermark,
         round_trips=client.round_trips - trips_before,
         seconds=time.monotonic() - started,
     )
+
+
+class _Pull:
+    """One pull under way: the listing seen so far, the retrieves in flight, what changed.
+
+    Retrieves are settled oldest first, so `changed` keeps the listing's order for the
+    products whose taxes were fetched.
+    """
+
+    def __init__(
+        self,
+        client: KafineaClient,
+        pool: Executor,
+        seen: Seen,
+        known_modified: KnownModified | None,
+        progress: Callable[[PullProgress], None] | None,
+    ) -> None:
+        self.seen = seen
+        self.changed: list[RemoteProduct] = []
+        self._client = client
+        self._pool = pool
+        self._known = known_modified
+        self._progress = progress
+        self._pending: deque[tuple[RemoteProduct, Future[dict[str, Any]]]] = deque()
+        self._to_fetch = 0
+        self._fetched = 0
+
+    def take(self, product: RemoteProduct) -> None:
+        """One listed product: skipped when the caller holds it, else kept or its taxes asked."""
+        if not self.seen.row(product.id, product.modifiedtime, self._known):
+            return
+        if not product.sellable:
+            self.changed.append(product)
+            return
+        self._to_fetch += 1
+        self._pending.append((product, self._pool.submit(self._client.retrieve, product.id)))
+
+    def settle(self, limit: int) -> None:
+        """Wait for the oldest retrieves until at most `limit` are in flight."""
+        while len(self._pending) > limit:
+            product, future = self._pending.popleft()
+            record = future.result()
+            self.changed.append(_with_taxes(product, _taxes(record)))
+            self._fetched += 1
+
+    def finish(self) -> None:
+        """Wait for every retrieve left, reporting every hundred."""
+        while self._pending:
+            self.settle(len(self._pending) - 1)
+            if self._fetched % 100 == 0:
+                self.report()
+
+    def cancel(self) -> None:
+        """Drop the retrieves not started yet (the pull failed)."""
+        for _, future in self._pending:
+            future.cancel()
+
+    def report(self) -> None:
+        if self._progress is not None:
+            self._progress(PullProgress(self.seen.listed, self._to_fetch, self._fetched))
 
 
 def _pages(client: KafineaClient, query: Query) -> Iterable[list[dict[str, Any]]]:
