@@ -237,7 +237,7 @@ def test_secrets_stay_out_of_repr_and_logs(
     with KafineaClient(sandbox.url, sandbox.username, sandbox.access_key) as client:
         client.query(select("Accounts"))
         client.create("Accounts", {"accountname": "Café d'en face"})
-        sessions = list(sandbox.app._sessions)
+        sessions = sandbox.app.sessions.names()
         assert sessions
         text = caplog.text + repr(client) + repr(client.login_info)
     for secret in (sandbox.access_key, *sessions):

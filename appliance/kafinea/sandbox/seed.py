@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from appliance.kafinea.sandbox.app import now_text
 from appliance.kafinea.sandbox.modules import MODULES, PRODUCT_CATEGORIES
 from appliance.kafinea.sandbox.store import Store
+from appliance.kafinea.sandbox.values import now_text
 
 TECHNICAL_USER = "caisse@epicerie-martin.fr"
 REGISTER = "Caisse 1"
