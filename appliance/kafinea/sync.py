@@ -146,7 +146,7 @@ def worker_lock(path: Path) -> Iterator[None]:
 
 def backoff_delay(attempts: int, rng: random.Random, base: float = 1.0, cap: float = 60.0) -> float:
     """Seconds before the next try after `attempts` failures: exponential, capped, jittered."""
-    return min(cap, base * 2 ** max(0, attempts - 1)) * rng.uniform(0.5, 1.0)
+    return min(cap, base * (1 << max(0, attempts - 1))) * rng.uniform(0.5, 1.0)
 
 
 def _utc_text(clock: Callable[[], float]) -> str:
@@ -197,8 +197,12 @@ class SyncWorker:
         self._on_state = callback
 
     def _publish(self, **changes: Any) -> None:
-        counts = {"pending": self._queue.pending_count(), "failed": self._queue.failed_count()}
-        new = replace(self._state, **counts, **changes)
+        new = replace(
+            self._state,
+            pending=self._queue.pending_count(),
+            failed=self._queue.failed_count(),
+            **changes,
+        )
         if new != self._state:
             if new.last_error and new.last_error != self._state.last_error:
                 log.warning("sync: %s", new.last_error)  # transitions only, not every retry

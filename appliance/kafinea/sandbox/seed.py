@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from appliance.kafinea.sandbox.modules import MODULES, PRODUCT_CATEGORIES
 from appliance.kafinea.sandbox.store import Store
@@ -256,8 +257,8 @@ def _product(
     unit: str,
     ean: str,
     active: bool,
-) -> dict[str, object]:
-    data: dict[str, object] = _blank("Products")
+) -> dict[str, Any]:
+    data: dict[str, Any] = _blank("Products")
     for key in _RATES.values():
         data.pop(key, None)
     data.update(
@@ -284,11 +285,12 @@ def _past(rng: random.Random, now: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - rng.randrange(365 * 86400)))
 
 
-def _insert(store: Store, module: str, data: dict[str, object], now: str) -> str:
+def _insert(store: Store, module: str, data: dict[str, Any], now: str) -> str:
     record_id = store.insert(module, {}, now)
-    if MODULES[module].number_field and not data.get(MODULES[module].number_field):
+    number_field = MODULES[module].number_field
+    if number_field and not data.get(number_field):
         number = store.next_number(module)
-        data[MODULES[module].number_field] = f"{MODULES[module].number_prefix}{number}"
+        data[number_field] = f"{MODULES[module].number_prefix}{number}"
     store.save(record_id, data, now)
     return f"{MODULES[module].prefix}x{record_id}"
 
