@@ -1,10 +1,11 @@
 """Pull the product catalogue from Kafinea: changed products with their taxes, few round trips.
 
-Why this shape (reference note §9.10): a product's VAT rates (`tax1`…`taxN`) appear only in a
-`retrieve` answer, never in `query` rows. So the listing pages through `query` (ceil(N/100)
-round trips, only the fields the till uses, filtered by `modifiedtime >= watermark`), and taxes
-are fetched with `retrieve` only for products that are new or changed *and* sellable (active,
-with a category), on a small pool of keep-alive connections, while the listing goes on.
+Why this shape: a product's VAT rates (`tax1`…`taxN`) appear only in a `retrieve` answer, never
+in `query` rows (vtiger leaves them out of its query columns). So the listing pages through
+`query` (ceil(N/100) round trips, only the fields the till uses, filtered by
+`modifiedtime >= watermark`), and taxes are fetched with `retrieve` only for products that are
+new or changed *and* sellable (active, with a category), on a small pool of keep-alive
+connections, while the listing goes on.
 
 An unchanged catalogue costs one round trip; ten changed products cost 1 + 10. A full pull
 (`since=None`) also returns every listed id, so the caller can drop products deleted in Kafinea.

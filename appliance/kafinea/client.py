@@ -1,4 +1,4 @@
-"""vtiger `webservice.php` client, as Kafinea serves it (reference note vtiger-webservice.md).
+"""vtiger `webservice.php` client, as Kafinea serves it.
 
 Layers, each with one concern (like httpx's Client → transport):
 - public operations (`query`, `retrieve`, `create`, …) build parameters;
@@ -175,7 +175,8 @@ class KafineaClient:
             return self._login_locked()
 
     def _login_locked(self) -> LoginInfo:
-        # A getchallenge by another process for the same user replaces our token (§2.1):
+        # A getchallenge by another process for the same user replaces our token (the
+        # server keeps one challenge per user):
         # a couple more exchanges after short random pauses tell a race from a wrong key.
         for attempt in range(LOGIN_ATTEMPTS - 1):
             try:
@@ -425,7 +426,7 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
 
 
 def _parse_envelope(body: bytes) -> dict[str, Any] | None:
-    """The JSON envelope, tolerating PHP warnings or HTML printed before it (§1.4)."""
+    """The JSON envelope, tolerating PHP warnings or HTML that the server printed before it."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

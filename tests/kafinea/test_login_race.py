@@ -2,9 +2,9 @@
 wizard do when the wizard is reopened on a running till.
 
 vtiger (and the sandbox) keep one login challenge per user: a getchallenge replaces the other
-client's token, whose login is then refused (vtiger-webservice.md §2.1). The client tells that
-race from a wrong key by exchanging again after a short random pause; this checks it does, on a
-real sandbox over loopback, with enough logins that the race happens.
+client's token, whose login is then refused. The client tells that race from a wrong key by
+exchanging again after a short random pause; this checks it does, on a real sandbox over
+loopback, with enough logins that the race happens.
 """
 
 import threading

@@ -1,4 +1,4 @@
-"""The sandbox answers like the real vtiger 8.2 of the reference note's section 9, quirks included.
+"""The sandbox answers like a real vtiger 8.2 server with Kafinea's modules, quirks included.
 
 These tests speak raw HTTP with `requests` (the client never sends malformed requests), so
 they also pin the wire format the client relies on.

@@ -1,10 +1,10 @@
 """Inventory line items and the server-side totals, as vtiger 8.2 computes them.
 
-Reference note §5.6 and §9.7: client totals are ignored and recomputed. Group mode applies the
-taxes of the first line to the whole document; individual mode adds each line's own product
-taxes (a line's `taxN` only overrides a rate the product has); nothing is rounded to cents
-(the columns keep 8 decimals), so a grand total of 10.298 is possible. The till has to pick
-prices that make the server total equal its ticket total.
+The totals a client sends are ignored and recomputed. Group mode applies the taxes of the first
+line to the whole document; individual mode adds each line's own product taxes (a line's `taxN`
+only overrides a rate the product has); nothing is rounded to cents (the columns keep 8
+decimals), so a grand total of 10.298 is possible. The till has to pick prices that make the
+server total equal its ticket total.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _decimal(value: Any, default: str = "0") -> Decimal:
 def normalise_line(
     line: dict[str, Any], index: int, line_id: int, product_name: str
 ) -> dict[str, Any]:
-    """One stored line; a line without quantity is kept with quantity 0 (§9.8)."""
+    """One stored line; a line without quantity is kept with quantity 0, as vtiger does."""
     discount_percent = line.get("discount_percent")
     discount_amount = line.get("discount_amount")
     out: dict[str, Any] = {

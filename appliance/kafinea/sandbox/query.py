@@ -36,7 +36,7 @@ def _selectable(module: Module) -> set[str]:
 def _joined_page(
     module: Module, rows: list[tuple[Any, ...]], statement: Statement, present: Presenter
 ) -> list[dict[str, Any]]:
-    """vtiger 8 on `SELECT *` (or line columns) of an inventory module (reference note §3.7):
+    """vtiger 8 on `SELECT *` (or line columns) of an inventory module:
     one SQL row per line item, LIMIT counted on those rows, then rows collapsed by id with the
     last line's columns winning, so a page can hold fewer than `limit` records."""
     expanded = []

@@ -1,6 +1,6 @@
 """The sandbox's VTQL reader, faithful to vtiger's lexer and grammar, failure modes included.
 
-What a real vtiger 8.2 answers (reference note §3.7 and §9.5), and therefore what this does:
+What a real vtiger 8.2 answers, as observed on a live server, and therefore what this does:
 - a character the lexer cannot read (double quote, `.` of an unquoted decimal, `%`, `@`,
   non-ASCII letters outside quotes) or the empty literal `''` → INTERNAL_SERVER_ERROR;
 - a grammar failure (missing `;`, parentheses other than `IN (…)`/`count(*)`, `<>`, a
