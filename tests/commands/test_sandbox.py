@@ -62,7 +62,7 @@ def test_restart_keeps_state_and_seed_resets(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--host", "192.0.2.1"], "n'est pas une adresse de boucle locale"),
-        (["--faults", "explode"], "unknown fault 'explode'"),
+        (["--faults", "explode"], "sandbox : --faults : panne inconnue 'explode'"),
         (["--products", "300000"], "--products doit être entre 0 et 200000"),
     ],
 )

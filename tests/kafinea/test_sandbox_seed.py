@@ -77,3 +77,5 @@ def test_fault_specs() -> None:
             parse_spec(bad)
     with pytest.raises(FaultSpecError):
         plan_from_json({"ops": "create"})
+    with pytest.raises(FaultSpecError, match=r"^valeur illisible pour http500 : 'many'$"):
+        parse_spec("http500=many")

@@ -106,7 +106,7 @@ class SandboxApp:
             try:
                 data = json.loads(request.body or b"{}")
                 if not isinstance(data, dict):
-                    raise FaultSpecError("expected a JSON object")
+                    raise FaultSpecError("un objet JSON est attendu")
                 expire = bool(data.pop("expire_sessions", False))
                 plan = plan_from_json(data)
             except (ValueError, FaultSpecError) as exc:

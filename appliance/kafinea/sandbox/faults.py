@@ -92,23 +92,32 @@ def parse_spec(spec: str) -> FaultPlan:
         elif name in _SPEC_KEYS and value:
             values[_SPEC_KEYS[name]] = value
         else:
-            raise FaultSpecError(f"unknown fault {item!r}")
+            raise FaultSpecError(f"panne inconnue {item!r}")
     return plan_from_json(values)
 
 
 def _convert(name: str, value: Any) -> Any:
     if name == "ops":
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-            raise FaultSpecError("ops must be a list of operation names")
+            raise FaultSpecError("ops doit être une liste de noms d'opérations")
         return frozenset(v.lower() for v in value)
     if name in ("html", "refuse_login"):
         if not isinstance(value, bool):
-            raise FaultSpecError(f"{name} must be true or false")
+            raise FaultSpecError(f"{name} doit valoir true ou false")
         return value
     number = int(value) if name in ("latency_ms", "http500", "drop_after_commit") else float(value)
     if number < 0:
-        raise FaultSpecError(f"{name} must not be negative")
+        raise FaultSpecError(f"{name} ne peut pas être négatif")
     return number
+
+
+def _value(name: str, value: Any) -> Any:
+    try:
+        return _convert(name, value)
+    except FaultSpecError:
+        raise
+    except (TypeError, ValueError):
+        raise FaultSpecError(f"valeur illisible pour {name} : {value!r}") from None
 
 
 def plan_from_json(data: dict[str, Any]) -> FaultPlan:
@@ -116,13 +125,8 @@ def plan_from_json(data: dict[str, Any]) -> FaultPlan:
     known = {f.name for f in dataclasses.fields(FaultPlan)}
     unknown = set(data) - known
     if unknown:
-        raise FaultSpecError(f"unknown fault setting {sorted(unknown)[0]!r}")
-    try:
-        kwargs = {name: _convert(name, value) for name, value in data.items()}
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, FaultSpecError):
-            raise
-        raise FaultSpecError(f"bad value in fault plan: {exc}") from None
+        raise FaultSpecError(f"réglage de panne inconnu {sorted(unknown)[0]!r}")
+    kwargs = {name: _value(name, value) for name, value in data.items()}
     if kwargs.get("http500_rate", 0.0) > 1:
-        raise FaultSpecError("http500_rate must be between 0 and 1")
+        raise FaultSpecError("http500_rate doit être entre 0 et 1")
     return FaultPlan(**kwargs)
