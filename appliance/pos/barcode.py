@@ -107,7 +107,7 @@ def _valid(code: str) -> bool:
 def decode(text: str, nomenclature: Nomenclature = DEFAULT_NOMENCLATURE) -> Scanned:
     code = text.strip()
     if not code.isdigit() or not code.isascii():
-        raise InvalidBarcode(f"code-barres illisible : {text!r} (chiffres attendus)", "digits")
+        raise InvalidBarcode("barcode_digits", text=repr(text))
     if len(code) == 13:
         if not _valid(code):
             raise _bad_check(code)
@@ -124,17 +124,12 @@ def decode(text: str, nomenclature: Nomenclature = DEFAULT_NOMENCLATURE) -> Scan
         if code[0] in "01" and _valid(upce_to_upca(code)):
             return Scanned(Symbology.UPCE, code, "0" + upce_to_upca(code))
         raise _bad_check(code)
-    raise InvalidBarcode(
-        f"code-barres de {len(code)} chiffres : {code} (EAN-13, EAN-8, UPC-A ou UPC-E attendu)",
-        "length",
-    )
+    raise InvalidBarcode("barcode_length", length=len(code), code=code)
 
 
 def _bad_check(code: str) -> InvalidBarcode:
     return InvalidBarcode(
-        f"code-barres {code} refusé : chiffre de contrôle faux (attendu {check_digit(code[:-1])},"
-        f" lu {code[-1]}) ; scannez de nouveau",
-        "check_digit",
+        "barcode_check_digit", code=code, expected=check_digit(code[:-1]), read=code[-1]
     )
 
 
@@ -145,11 +140,7 @@ def _embedded(code: str, nomenclature: Nomenclature) -> Scanned:
     item_end = len(rule.prefix) + rule.item_length
     value_start = 12 - rule.value_length
     if item_end > value_start:
-        raise InvalidBarcode(
-            f"nomenclature incohérente pour le préfixe {rule.prefix} : article et valeur se"
-            " chevauchent",
-            "nomenclature",
-        )
+        raise InvalidBarcode("barcode_nomenclature", prefix=rule.prefix)
     value = int(code[value_start:12])
     body = code[:value_start] + "0" * rule.value_length
     lookup = body + check_digit(body)

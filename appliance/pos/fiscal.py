@@ -129,7 +129,7 @@ def sale_from_payload(payload: Mapping[str, Any]) -> Sale:
         )
         return Sale(ticket, ticket.totals(), settlement, payload["closed_utc"])
     except (KeyError, TypeError, ValueError) as error:
-        raise MalformedPayload(f"ticket illisible dans le journal : {error!r}") from error
+        raise MalformedPayload("malformed_payload", detail=repr(error)) from error
 
 
 def original_from_payload(payload: Mapping[str, Any], number: int, hash_hex: str) -> OriginalTicket:

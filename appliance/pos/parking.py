@@ -31,9 +31,9 @@ class ParkingLot:
 
     def park(self, ticket: Ticket, at: datetime) -> tuple[ParkingLot, int]:
         if ticket.is_empty:
-            raise TicketStateError("ticket vide : rien à mettre en attente")
+            raise TicketStateError("park_empty_ticket")
         if len(self.parked) >= MAX_PARKED:
-            raise TicketStateError(f"déjà {MAX_PARKED} tickets en attente : rappelez-en un")
+            raise TicketStateError("too_many_parked", limit=MAX_PARKED)
         entry = Parked(self.next_number, ticket, utc_iso(at))
         lot = replace(self, parked=(*self.parked, entry), next_number=self.next_number + 1)
         return lot, entry.number
@@ -43,4 +43,4 @@ class ParkingLot:
             if entry.number == number:
                 rest = tuple(other for other in self.parked if other.number != number)
                 return replace(self, parked=rest), entry.ticket
-        raise TicketStateError(f"aucun ticket en attente n° {number}")
+        raise TicketStateError("no_parked_ticket", number=number)

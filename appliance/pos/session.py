@@ -91,11 +91,11 @@ def float_from_denominations(counts: Mapping[Cents, int]) -> Cents:
     for denomination, count in counts.items():
         if denomination not in DENOMINATIONS:
             raise InvalidCashMovement(
-                f"coupure inconnue : {format_amount(denomination)} (billets et pièces en euros)"
+                "unknown_denomination", denomination=format_amount(denomination)
             )
         if count < 0:
             raise InvalidCashMovement(
-                f"nombre négatif de {format_amount(denomination)} : {count}"
+                "negative_denomination_count", denomination=format_amount(denomination), count=count
             )
         total += denomination * count
     return total
@@ -131,18 +131,14 @@ class CashSession:
     ) -> CashSession:
         """Open with a float given as a total or counted by denomination (not both)."""
         if (float_total is None) == (denominations is None):
-            raise InvalidCashMovement(
-                "fond de caisse : donnez soit le total, soit le détail des coupures"
-            )
+            raise InvalidCashMovement("float_total_or_detail")
         if denominations is not None:
             total = float_from_denominations(denominations)
             detail = tuple(sorted(denominations.items(), reverse=True))
         else:
             assert float_total is not None
             if float_total < 0:
-                raise InvalidCashMovement(
-                    f"fond de caisse négatif refusé : {format_amount(float_total)}"
-                )
+                raise InvalidCashMovement("negative_float", amount=format_amount(float_total))
             total, detail = float_total, ()
         return cls(utc_iso(at), operator, total, detail)
 
@@ -198,7 +194,7 @@ class CashSession:
         for method, amount in counted.items():
             if amount < 0:
                 raise InvalidCashMovement(
-                    f"montant compté négatif pour {method} : {format_amount(amount)}"
+                    "negative_counted", method=method, amount=format_amount(amount)
                 )
         expected = self.expected()
         names = list(expected) + [m for m in counted if m not in expected]
@@ -224,19 +220,18 @@ class CashSession:
     ) -> CashSession:
         self._require_open()
         if amount <= 0:
-            raise InvalidCashMovement(
-                f"montant invalide : {format_amount(amount)} (un mouvement d'espèces est positif)"
-            )
+            raise InvalidCashMovement("cash_movement_not_positive", amount=format_amount(amount))
         if not reason.strip():
-            raise InvalidCashMovement("motif obligatoire pour une entrée ou une sortie d'espèces")
+            raise InvalidCashMovement("cash_movement_reason_required")
         if kind is MovementKind.OUT and amount > self.expected()[CASH]:
             raise InvalidCashMovement(
-                f"sortie de {format_amount(amount)} impossible : le tiroir ne contient en principe"
-                f" que {format_amount(self.expected()[CASH])}"
+                "cash_out_exceeds_drawer",
+                amount=format_amount(amount),
+                expected=format_amount(self.expected()[CASH]),
             )
         movement = CashMovement(kind, amount, reason.strip(), utc_iso(at), operator)
         return replace(self, movements=(*self.movements, movement))
 
     def _require_open(self) -> None:
         if not self.is_open:
-            raise SessionClosed("la session de caisse est clôturée : ouvrez-en une nouvelle")
+            raise SessionClosed("session_closed")

@@ -68,9 +68,7 @@ class VatTable:
             if rate.rate_bp == rate_bp:
                 return rate
         known = ", ".join(rate.percent_text for rate in self.rates)
-        raise UnknownVatRate(
-            f"taux de TVA inconnu : {rate_bp / 100:g} % (taux de la caisse : {known})"
-        )
+        raise UnknownVatRate("unknown_vat_rate", rate=f"{rate_bp / 100:g}", known=known)
 
     def code(self, rate_bp: int) -> str:
         return self.get(rate_bp).code

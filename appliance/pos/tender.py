@@ -75,13 +75,12 @@ def settle(
     sign = -1 if total < 0 else 1
     for tender in tenders:
         if tender.amount == 0 or (tender.amount < 0) != (total < 0) or total == 0:
-            expected = "négatif (remboursement)" if total < 0 else "positif"
+            method, amount = tender.method, format_amount(tender.amount)
             if total == 0:
-                expected = "absent : le ticket est à 0,00 €"
-            raise TenderMismatch(
-                f"paiement {tender.method} de {format_amount(tender.amount)} refusé :"
-                f" montant {expected}"
-            )
+                raise TenderMismatch("tender_on_zero_ticket", method=method, amount=amount)
+            if total < 0:
+                raise TenderMismatch("tender_must_be_negative", method=method, amount=amount)
+            raise TenderMismatch("tender_must_be_positive", method=method, amount=amount)
     if total == 0:
         return Settlement(0, 0, (), 0)
     # Work on magnitudes; a refund is the mirror image of a sale.
@@ -90,26 +89,29 @@ def settle(
     cash = sum(abs(tender.amount) for tender in tenders if tender.is_cash)
     if non_cash > magnitude:
         raise TenderMismatch(
-            f"les paiements hors espèces ({format_amount(sign * non_cash)}) dépassent le total"
-            f" ({format_amount(total)}) : la monnaie ne se rend qu'en espèces"
+            "non_cash_exceeds_total",
+            paid=format_amount(sign * non_cash),
+            total=format_amount(total),
         )
     cash_part = magnitude - non_cash
     rounding = 0
     if cash:
         if cash_part == 0:
-            raise TenderMismatch("rien ne reste à payer en espèces : retirez le paiement espèces")
+            raise TenderMismatch("nothing_left_for_cash")
         rounded = round_div(cash_part, int(step)) * int(step)
         rounding, cash_part = rounded - cash_part, rounded
     if cash < cash_part:
         raise InsufficientTender(
-            f"paiement insuffisant : il manque {format_amount(cash_part - cash)}"
-            f" sur {format_amount(abs(total) + rounding)}"
+            "insufficient_tender",
+            missing=format_amount(cash_part - cash),
+            due=format_amount(abs(total) + rounding),
         )
     change = cash - cash_part
     if total < 0 and change:
         raise TenderMismatch(
-            f"remboursement de {format_amount(sign * cash)} en espèces pour"
-            f" {format_amount(sign * cash_part)} dû : un remboursement doit être exact"
+            "refund_must_be_exact",
+            cash=format_amount(sign * cash),
+            due=format_amount(sign * cash_part),
         )
     return Settlement(total, sign * rounding, tuple(tenders), change)
 
@@ -132,6 +134,6 @@ def validate(
 ) -> Sale:
     """Freeze `ticket` into a `Sale` when it has lines and `tenders` balance; else refuse."""
     if ticket.is_empty:
-        raise TicketStateError("ticket vide : ajoutez au moins un article avant d'encaisser")
+        raise TicketStateError("validate_empty_ticket")
     totals = ticket.totals()
     return Sale(ticket, totals, settle(totals.total_ttc, tenders, step), utc_iso(at))

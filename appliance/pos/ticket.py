@@ -60,17 +60,14 @@ class Discount:
     def percent(cls, basis_points: int, reason: str = "") -> Discount:
         if basis_points <= 0 or basis_points > BASIS:
             raise DiscountTooLarge(
-                f"remise de {basis_points / 100:g} % refusée : elle doit être comprise"
-                " entre 0 et 100 %"
+                "discount_percent_out_of_range", percent=f"{basis_points / 100:g}"
             )
         return cls(DiscountKind.PERCENT, basis_points, reason)
 
     @classmethod
     def amount(cls, cents: Cents, reason: str = "") -> Discount:
         if cents <= 0:
-            raise DiscountTooLarge(
-                f"remise de {format_amount(cents)} refusée : montant positif attendu"
-            )
+            raise DiscountTooLarge("discount_amount_not_positive", amount=format_amount(cents))
         return cls(DiscountKind.AMOUNT, cents, reason)
 
     def on(self, base: Cents) -> Cents:
@@ -79,8 +76,9 @@ class Discount:
             return round_div(base * self.value, BASIS)
         if self.value > abs(base):
             raise DiscountTooLarge(
-                f"remise de {format_amount(self.value)} refusée : supérieure au montant"
-                f" remisé ({format_amount(abs(base))})"
+                "discount_exceeds_amount",
+                amount=format_amount(self.value),
+                base=format_amount(abs(base)),
             )
         return self.value if base >= 0 else -self.value
 
@@ -218,9 +216,7 @@ class Ticket:
         RETURN tickets of the same original, which the Till finds in the journal.
         """
         if original.kind is not TicketKind.SALE:
-            raise InvalidReference(
-                f"le ticket n° {original.number} n'est pas une vente : il ne peut pas être repris"
-            )
+            raise InvalidReference("return_of_non_sale", number=original.number)
         return cls(utc_iso(at), vat_table, original.price_mode, TicketKind.RETURN,
                    training=training, seller=seller, original=original,
                    returned_before=tuple(sorted((already_returned or {}).items())))
@@ -232,9 +228,7 @@ class Ticket:
     ) -> Ticket:
         """A VOID ticket: every line of the original, negated, to the cent."""
         if original.kind is not TicketKind.SALE:
-            raise InvalidReference(
-                f"le ticket n° {original.number} n'est pas une vente : il ne peut pas être annulé"
-            )
+            raise InvalidReference("void_of_non_sale", number=original.number)
         ticket = cls(utc_iso(at), vat_table, original.price_mode, TicketKind.VOID,
                      training=training, seller=seller, original=original)
         lines = tuple(
@@ -242,7 +236,7 @@ class Ticket:
             for n, figures in enumerate(original.lines, start=1)
         )
         if not lines:
-            raise InvalidReference(f"le ticket n° {original.number} n'a aucune ligne à annuler")
+            raise InvalidReference("void_without_lines", number=original.number)
         return replace(ticket, lines=lines, next_n=len(lines) + 1)
 
     # -- lines ----------------------------------------------------------------------------
@@ -251,9 +245,9 @@ class Ticket:
         *, barcode: str = "",
     ) -> Ticket:
         if self.kind is not TicketKind.SALE:
-            raise TicketStateError("un retour ne reprend que des lignes du ticket d'origine")
+            raise TicketStateError("add_line_to_return")
         if len(self.lines) >= MAX_LINES:
-            raise TicketStateError(f"ticket plein : {MAX_LINES} lignes au plus")
+            raise TicketStateError("ticket_full", limit=MAX_LINES)
         self.vat_table.get(vat_bp)
         _check_price(unit_price)
         _check_sale_quantity(qty_milli)
@@ -264,13 +258,13 @@ class Ticket:
     def return_line(self, origin_line: int, qty_milli: Milli) -> Ticket:
         """Take back `qty_milli` (positive) of the original ticket's line `origin_line`."""
         if self.kind is not TicketKind.RETURN or self.original is None:
-            raise TicketStateError("seul un ticket de retour reprend des lignes")
+            raise TicketStateError("return_line_on_sale")
         figures = next(
             (item for item in self.original.lines if item.line.n == origin_line), None
         )
         if figures is None:
             raise UnknownLine(
-                f"le ticket n° {self.original.number} n'a pas de ligne {origin_line}"
+                "unknown_original_line", number=self.original.number, line=origin_line
             )
         already = dict(self.returned_before).get(origin_line, 0) + sum(
             -line.qty_milli for line in self.lines if line.origin_line == origin_line
@@ -278,8 +272,10 @@ class Ticket:
         if qty_milli <= 0 or already + qty_milli > figures.line.qty_milli:
             left = figures.line.qty_milli - already
             raise InvalidQuantity(
-                f"quantité reprise invalide : {format_quantity(qty_milli)} (au plus"
-                f" {format_quantity(left)} pour « {figures.line.label} »)"
+                "return_quantity_invalid",
+                quantity=format_quantity(qty_milli),
+                left=format_quantity(left),
+                label=figures.line.label,
             )
         line = _reversed_line(self.next_n, figures, qty_milli)
         return replace(self, lines=(*self.lines, line), next_n=self.next_n + 1)
@@ -315,7 +311,7 @@ class Ticket:
 
     def set_ticket_discount(self, discount: Discount | None) -> Ticket:
         if self.kind is not TicketKind.SALE:
-            raise TicketStateError("pas de remise sur un retour ou une annulation")
+            raise TicketStateError("discount_on_return")
         updated = replace(self, ticket_discount=discount)
         updated.totals()  # raises DiscountTooLarge before anything changes
         return updated
@@ -374,13 +370,11 @@ class Ticket:
         for line in self.lines:
             if line.n == n:
                 return line
-        raise UnknownLine(f"pas de ligne n° {n} sur ce ticket")
+        raise UnknownLine("unknown_line", line=n)
 
     def _sale_line(self, n: int) -> TicketLine:
         if self.kind is not TicketKind.SALE:
-            raise TicketStateError(
-                "les lignes d'un retour ou d'une annulation reprennent le ticket d'origine"
-            )
+            raise TicketStateError("edit_return_line")
         return self._line(n)
 
     def _replace_line(self, new: TicketLine) -> Ticket:
@@ -389,27 +383,21 @@ class Ticket:
 
 def _check_sale_quantity(qty_milli: Milli) -> None:
     if qty_milli <= 0:
-        raise InvalidQuantity(
-            f"quantité invalide : {format_quantity(qty_milli)} (une vente se fait en quantité"
-            " positive ; pour reprendre un article, faites un retour)"
-        )
+        raise InvalidQuantity("sale_quantity_not_positive", quantity=format_quantity(qty_milli))
     if qty_milli > MAX_QUANTITY_MILLI:
         raise InvalidQuantity(
-            f"quantité invalide : {format_quantity(qty_milli)} (au plus"
-            f" {format_quantity(MAX_QUANTITY_MILLI)} par ligne)"
+            "sale_quantity_too_large",
+            quantity=format_quantity(qty_milli),
+            limit=format_quantity(MAX_QUANTITY_MILLI),
         )
 
 
 def _check_price(unit_price: Cents) -> None:
     if unit_price < 0:
-        raise InvalidPrice(
-            f"prix invalide : {format_amount(unit_price)} (un prix n'est jamais négatif ;"
-            " pour rembourser, faites un retour)"
-        )
+        raise InvalidPrice("negative_price", price=format_amount(unit_price))
     if unit_price > MAX_UNIT_PRICE:
         raise InvalidPrice(
-            f"prix invalide : {format_amount(unit_price)} (au plus"
-            f" {format_amount(MAX_UNIT_PRICE)} l'unité)"
+            "price_too_large", price=format_amount(unit_price), limit=format_amount(MAX_UNIT_PRICE)
         )
 
 

@@ -34,12 +34,12 @@ class CashDesk:
 
     def require(self) -> CashSession:
         if self.session is None or not self.session.is_open:
-            raise NoSession("aucune session de caisse ouverte : saisissez le fond de caisse")
+            raise NoSession("no_session")
         return self.session
 
     def open(self, opening: int | Mapping[int, int]) -> None:
         if self.session is not None and self.session.is_open:
-            raise SessionAlreadyOpen("une session de caisse est déjà ouverte")
+            raise SessionAlreadyOpen("session_already_open")
         if isinstance(opening, Mapping):
             session = CashSession.open(self._clock(), "", denominations=opening)
         else:

@@ -20,13 +20,14 @@ from appliance.till.core import TillCore
 from appliance.till.errors import (
     CustomerError,
     InvalidInput,
+    PermissionDenied,
     SellerError,
     TenderError,
     TicketNotFound,
 )
 from appliance.till.present import method_view, receipt_for, ticket_view
 from appliance.till.printing import SKIPPED
-from appliance.till.tickets import NO_DEFAULT_ACCOUNT, full_return
+from appliance.till.tickets import full_return
 from appliance.till.views import PaymentMethodView, ReprintResult, TicketView, ValidatedTicket
 
 
@@ -42,9 +43,9 @@ class Checkout(TillCore):
         ticket the tender is money handed back. Cash may exceed the due amount (change)."""
         with self._use_case():
             if method not in self._labels():
-                raise TenderError(f"moyen de paiement non accepté par cette caisse : {method}")
+                raise TenderError("unknown_payment_method", method=method)
             if cents <= 0:
-                raise TenderError("montant de paiement invalide : il doit être positif")
+                raise TenderError("payment_not_positive")
             sign = -1 if self._ticket.kind is not TicketKind.SALE else 1
             self._tenders.append(Tender(method, sign * cents))
             return self._view()
@@ -52,7 +53,7 @@ class Checkout(TillCore):
     def remove_tender(self, index: int) -> TicketView:
         with self._use_case():
             if not 0 <= index < len(self._tenders):
-                raise TenderError(f"pas de paiement n° {index + 1} sur ce ticket")
+                raise TenderError("no_such_payment", number=index + 1)
             del self._tenders[index]
             return self._view()
 
@@ -102,11 +103,11 @@ class Checkout(TillCore):
     def _checked_parties(self, ticket: Ticket, register: RegisterRecord) -> Ticket:
         if register.sellers:
             if ticket.seller is None:
-                raise SellerError("choisissez le vendeur avant d'encaisser")
+                raise SellerError("seller_required")
             self._known_seller(ticket.seller.name)
         posted = not ticket.training and self._p.config.kafinea is not None
         if ticket.customer is None and posted and not register.default_account_id:
-            raise CustomerError(NO_DEFAULT_ACCOUNT)
+            raise CustomerError("no_default_account")
         return ticket
 
     def _receipt(self, record: JournalRecord, sale: Sale, copy: int | None = None) -> Receipt:
@@ -137,7 +138,7 @@ class Checkout(TillCore):
     def _find(self, ticket_ref: str) -> JournalRecord:
         record = self._records.find(ticket_ref, self._training)
         if record is None:
-            raise TicketNotFound(f"ticket {ticket_ref} introuvable dans le journal")
+            raise TicketNotFound("ticket_not_in_journal", ref=ticket_ref)
         return record
 
     def start_return(self, ticket_ref: str) -> TicketView:
@@ -157,13 +158,10 @@ class Checkout(TillCore):
         """Prepare the cancellation of a whole earlier ticket (VOID, all lines negated)."""
         with self._use_case():
             self._require_session()
-            self._require_pin(pin, "annulation de ticket")
+            self._require_pin(pin, PermissionDenied("void_needs_pin"))
             record = self._find(ticket_ref)
             if self._p.journal.returned_quantities(record.type_seq):
-                raise InvalidInput(
-                    f"le ticket n° {record.type_seq} a déjà un retour : faites"
-                    " un retour des articles restants"
-                )
+                raise InvalidInput("already_returned", number=record.type_seq)
             original = original_from_payload(record.payload, record.type_seq, record.hash)
             self._tenders = []
             return self._change(

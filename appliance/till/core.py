@@ -47,7 +47,6 @@ from appliance.till.sync_status import SyncBoard
 from appliance.till.views import StatusView, TicketView, VerifyResult
 
 ProgressCallback = Callable[[int, int], None]  # (done, total); total 0 when unknown
-PRICE_LIMIT_HINT = "code du responsable requis"
 
 
 @dataclass
@@ -100,7 +99,7 @@ class TillCore:
             except PosError as error:
                 raise from_domain(error) from error
             except JournalError as error:
-                raise TillError(str(error), key="journal") from error
+                raise TillError("journal", reason=str(error)) from error
 
     def _now(self) -> datetime:
         return self._p.clock()
@@ -111,10 +110,7 @@ class TillCore:
             return record
         if self._local is not None:
             return self._local
-        raise RegisterError(
-            "caisse inconnue : l'enregistrement de caisse n'a jamais été lu depuis Kafinea"
-            " (lancez « appliance sync » une fois en ligne)"
-        )
+        raise RegisterError("register_unknown")
 
     def _register_or_none(self) -> RegisterRecord | None:
         try:
@@ -165,10 +161,10 @@ class TillCore:
     def _require_session(self) -> CashSession:
         return self._cash.require()
 
-    def _require_pin(self, pin: str | None, action: str) -> None:
+    def _require_pin(self, pin: str | None, refusal: PermissionDenied) -> None:
         expected = self._p.config.register.manager_pin
         if expected is not None and not (pin and secrets.compare_digest(pin, expected)):
-            raise PermissionDenied(f"{action} : {PRICE_LIMIT_HINT}")
+            raise refusal
 
     def _notify(self) -> None:
         self._sync.notify(self.status())
@@ -187,7 +183,7 @@ class TillCore:
     def _known_seller(self, name: str) -> Party:
         seller = next((s for s in self._register().sellers if s.name == name), None)
         if seller is None:
-            raise SellerError(f"vendeur inconnu de cette caisse : {name}")
+            raise SellerError("unknown_seller", name=name)
         return Party(seller.id, seller.name)
 
     def status(self) -> StatusView:

@@ -12,7 +12,13 @@ from appliance.pos.barcode import decode
 from appliance.pos.receipt import TicketKind
 from appliance.pos.ticket import Party
 from appliance.till.core import TillCore
-from appliance.till.errors import InvalidInput, ProductNotFound, ProductWithoutPrice, TillError
+from appliance.till.errors import (
+    InvalidInput,
+    PermissionDenied,
+    ProductNotFound,
+    ProductWithoutPrice,
+    TillError,
+)
 from appliance.till.present import product_view
 from appliance.till.tickets import (
     add_product_line,
@@ -43,7 +49,7 @@ class Counter(TillCore):
             product = self._p.catalog.by_barcode(scanned.lookup) or (
                 self._p.catalog.by_barcode(scanned.code)
             )
-            product = self._product(product, f"code-barres {scanned.code}")
+            product = self._product(product, ProductNotFound("unknown_barcode", code=scanned.code))
             qty, price = 1000, None
             if scanned.weight_grams is not None:
                 qty = scanned.weight_grams
@@ -54,7 +60,8 @@ class Counter(TillCore):
     def add_product(self, product_id: str) -> TicketView:
         """A product picked on screen (category grid or search result)."""
         with self._use_case():
-            product = self._product(self._p.catalog.by_id(product_id), product_id)
+            unknown = ProductNotFound("unknown_product", product_id=product_id)
+            product = self._product(self._p.catalog.by_id(product_id), unknown)
             return self._add(product, 1000)
 
     def search(self, text: str, limit: int = 50) -> tuple[ProductView, ...]:
@@ -82,7 +89,7 @@ class Counter(TillCore):
     def override_price(self, line: int, cents: int, pin: str | None = None) -> TicketView:
         """New TTC unit price for a line; needs the manager PIN when the register says so."""
         with self._use_case():
-            self._require_pin(pin, "changement de prix")
+            self._require_pin(pin, PermissionDenied("price_change_needs_pin"))
             return self._change(self._ticket.override_price(line, cents))
 
     def discount_line(
@@ -153,7 +160,7 @@ class Counter(TillCore):
             try:
                 self._parked.save(lot.parked[-1])
             except ParkedStoreError as error:
-                raise TillError(str(error), key="parked") from error
+                raise TillError("parked", reason=str(error)) from error
             self._lot = lot
             self._tenders = []
             self._ticket = self._new_ticket()
@@ -168,7 +175,7 @@ class Counter(TillCore):
         with `ProductNotFound` naming them, and the ticket stays parked."""
         with self._use_case():
             if not self._ticket.is_empty:
-                raise InvalidInput("terminez ou mettez en attente le ticket en cours d'abord")
+                raise InvalidInput("ticket_in_progress")
             entry = next((p for p in self._lot.parked if p.number == parked_id), None)
             gone = [
                 line.label
@@ -176,25 +183,21 @@ class Counter(TillCore):
                 if self._p.catalog.by_id(line.product_id) is None
             ]
             if gone:
-                raise ProductNotFound(
-                    "retirés du catalogue entre-temps : "
-                    + ", ".join(gone)
-                    + " (le ticket reste en attente)"
-                )
+                raise ProductNotFound("parked_products_removed", names=", ".join(gone))
             lot, ticket = self._lot.recall(parked_id)
             try:
                 self._parked.remove(parked_id)
             except ParkedStoreError as error:
-                raise TillError(str(error), key="parked") from error
+                raise TillError("parked", reason=str(error)) from error
             self._lot = lot
             self._tenders = []
             return self._change(ticket)
 
-    def _product(self, product: CatalogProduct | None, what: str) -> CatalogProduct:
+    def _product(self, product: CatalogProduct | None, unknown: ProductNotFound) -> CatalogProduct:
         if product is None:
-            raise ProductNotFound(f"article inconnu : {what} (absent du catalogue de la caisse)")
+            raise unknown
         if catalog_price(product, self._mode()) is None:
-            raise ProductWithoutPrice(f"« {product.name} » n'a pas de prix dans Kafinea")
+            raise ProductWithoutPrice("product_without_price", name=product.name)
         return product
 
     def _add(

@@ -27,7 +27,6 @@ from appliance.till.errors import (
     RegisterError,
     TillError,
 )
-from appliance.till.printing import NO_PRINTER
 from appliance.till.register_settings import RefreshRefused
 from appliance.till.sync_status import StatusListener
 from appliance.till.views import (
@@ -60,10 +59,10 @@ class BackOffice(TillCore):
     def _set_training(self, on: bool, pin: str) -> StatusView:
         with self._use_case():
             if on and not self._p.config.register.training_allowed:
-                raise PermissionDenied("le mode école est désactivé sur cette caisse")
-            self._require_pin(pin, "mode école")
+                raise PermissionDenied("training_disabled")
+            self._require_pin(pin, PermissionDenied("training_needs_pin"))
             if not self._ticket.is_empty:
-                raise InvalidInput("terminez le ticket en cours avant de changer de mode")
+                raise InvalidInput("ticket_blocks_mode_change")
             if self._training != on:
                 self._p.journal.event("TRAINING_ON" if on else "TRAINING_OFF")
                 self._training = on
@@ -90,15 +89,13 @@ class BackOffice(TillCore):
         """Pull the catalogue and the register record from Kafinea (blocking: run it on a
         worker thread; the sale goes on from the cache meanwhile)."""
         if self._p.refresh is None:
-            raise RegisterError("pas de Kafinea configuré : catalogue local seulement")
+            raise RegisterError("no_kafinea_catalog")
         try:
             result = self._p.refresh(progress)  # outside the lock: the sale goes on meanwhile
         except RefreshRefused as error:
-            raise RegisterError(str(error)) from error
+            raise RegisterError("register_refused", reason=str(error)) from error
         except KafineaError as error:
-            raise TillError(
-                f"catalogue non mis à jour, Kafinea injoignable : {error}", key="kafinea"
-            ) from error
+            raise TillError("kafinea", reason=str(error)) from error
         self._p.catalog.set_refreshed_at(utc_iso(self._now()))
         with self._lock:
             self._renew_empty_ticket()
@@ -113,7 +110,7 @@ class BackOffice(TillCore):
     def sync_once(self) -> SyncReport:
         """Deliver everything pending, blocking (for `appliance sync --once`, not the UI)."""
         if self._sync.worker is None:
-            raise RegisterError("pas de Kafinea configuré : rien à synchroniser")
+            raise RegisterError("no_kafinea_sync")
         result = self._sync.worker.run_once(ignore_backoff=True)
         self._notify()
         status = self.sync_status()
@@ -138,7 +135,7 @@ class BackOffice(TillCore):
 
     def journal_verify(self) -> VerifyResult:
         if self._p.verify is None:
-            raise TillError("vérification du journal indisponible", key="journal")
+            raise TillError("journal_verify_unavailable")
         with self._lock:
             return self._p.verify()
 
@@ -150,7 +147,7 @@ class BackOffice(TillCore):
         """
         with self._lock:
             if not self._p.printer.present:
-                raise DeviceUnavailable(NO_PRINTER, key="no_printer")
+                raise DeviceUnavailable("no_printer")
             printed = self._printing.test_page()
         if printed.failed:
             return DeviceTestResult(False, f"Imprimante : {printed.reason}")
@@ -161,7 +158,7 @@ class BackOffice(TillCore):
         DRAWER_OPEN_NO_SALE event is written first, whether the drawer then opens or not."""
         with self._use_case():
             if not self._printing.drawer.present:
-                raise DeviceUnavailable("aucun tiroir-caisse configuré", key="no_drawer")
+                raise DeviceUnavailable("no_drawer")
             self._p.journal.event("DRAWER_OPEN_NO_SALE", label="test du tiroir")
             kicked = self._printing.kick()
         if kicked.failed:
@@ -191,7 +188,7 @@ class BackOffice(TillCore):
         """
         folder = Path(dest_dir)
         if not folder.is_dir():
-            raise ExportError(f"dossier d'export introuvable : {folder} (clé USB retirée ?)")
+            raise ExportError("export_folder_missing", folder=str(folder))
         stamp = self._now().astimezone(self._p.zone).strftime("%Y%m%d-%H%M%S")
         out = folder / f"journal-{self._code}-{stamp}.zip"
         with self._use_case():
@@ -200,7 +197,7 @@ class BackOffice(TillCore):
             except OSError as error:
                 out.with_name(out.name + ".part").unlink(missing_ok=True)
                 raise ExportError(
-                    f"export impossible dans {folder} : {error.strerror or error}"
+                    "export_failed", folder=str(folder), reason=str(error.strerror or error)
                 ) from error
         return JournalExport(str(result.path), result.last_seq, result.sha256)
 

@@ -78,7 +78,7 @@ class Till(Counter, Checkout, BackOffice):
         """
         with self._use_case():
             if self._lot.parked:
-                raise InvalidInput("des tickets sont en attente : rappelez-les ou annulez-les")
+                raise InvalidInput("parked_tickets_block_closing")
             z = self._cash.close(counted, self._register(), self._labels(), training=self._training)
             self._sync.wake()
         self._notify()

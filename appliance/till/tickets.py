@@ -1,7 +1,8 @@
 """Ticket operations the Till composes from `pos` primitives (returns, discounts, parking).
 
 Kept out of `till.py` so the façade stays a list of use cases: each function here is pure
-(values in, a new `Ticket` or view out) and raises the domain's own errors.
+(values in, a new `Ticket` or view out); the Till's own refusals are `InvalidInput`, the
+domain's pass through.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from appliance.ledger.catalog import CatalogProduct
-from appliance.pos.errors import InvalidQuantity, TicketStateError
 from appliance.pos.parking import Parked
 from appliance.pos.receipt import TicketKind
 from appliance.pos.tax import PriceMode
 from appliance.pos.ticket import Discount, OriginalTicket, Party, Ticket
+from appliance.till.errors import InvalidInput
 from appliance.till.views import ParkedView
 
 
 def discount_of(percent_bp: int | None, cents: int | None) -> Discount | None:
     """Exactly one of a percentage or an amount; both None removes the discount."""
     if percent_bp is not None and cents is not None:
-        raise InvalidQuantity("remise : donnez un pourcentage ou un montant, pas les deux")
+        raise InvalidInput("percent_or_amount")
     if percent_bp is not None:
         return Discount.percent(percent_bp)
     if cents is not None:
@@ -45,7 +46,7 @@ def full_return(
         if left > 0:
             ticket = ticket.return_line(figures.line.n, left)
     if ticket.is_empty:
-        raise InvalidQuantity(f"tout le ticket n° {original.number} a déjà été repris")
+        raise InvalidInput("fully_returned", number=original.number)
     return ticket
 
 
@@ -71,12 +72,6 @@ def parked_view(entry: Parked) -> ParkedView:
     )
 
 
-NO_DEFAULT_ACCOUNT = (
-    "aucun compte client par défaut pour cette caisse dans Kafinea : choisissez un client ou"
-    " renseignez le compte par défaut de la caisse"
-)
-
-
 def catalog_price(product: CatalogProduct, mode: PriceMode) -> int | None:
     return product.price_ht if mode is PriceMode.HT else product.price_ttc
 
@@ -86,9 +81,9 @@ def add_product_line(
 ) -> Ticket:
     """One more unit on the same plain line, else a new line (weights always a new line)."""
     if ticket.kind is not TicketKind.SALE:
-        raise TicketStateError("un retour ne reprend que les articles du ticket d'origine")
+        raise InvalidInput("sale_products_only")
     if unit is None:
-        raise InvalidQuantity(f"« {product.name} » n'a pas de prix")
+        raise InvalidInput("line_without_price", name=product.name)
     for line in ticket.lines:
         if (
             line.product_id == product.id

@@ -114,7 +114,7 @@ def test_bad_input_gets_a_specific_message_and_records_nothing(till, shop):
         till.scan("1234567890128")
     with pytest.raises(InvalidBarcode, match="chiffre de contrôle") as bad:
         till.scan("3760000000013")
-    assert bad.value.key == "invalid_barcode"
+    assert bad.value.key == "barcode_check_digit"
     product = a_product(till)
     till.scan(product.barcode)
     with pytest.raises(SellerError, match="vendeur"):

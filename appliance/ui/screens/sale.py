@@ -18,7 +18,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from appliance.till import TicketKind, TicketView, TillError
+from appliance.till import PermissionDenied, TicketKind, TicketView, TillError
 from appliance.ui import fmt
 from appliance.ui.dialogs import CustomerDialog, SearchDialog, ask_pin, choose
 from appliance.ui.i18n import tr
@@ -223,7 +223,7 @@ class SaleScreen(TillScreen):
             self.render(self.till.override_price(index, cents))
             self.entry = ""
         except TillError as error:
-            if error.key != "permission_denied":
+            if not isinstance(error, PermissionDenied):
                 self.app.error(error)
                 return
             ask_pin(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 
-from appliance.till import TillError, ZReport
+from appliance.till import PermissionDenied, TillError, ZReport
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
 from appliance.ui.dialogs import ask_pin
@@ -291,7 +291,7 @@ class TicketsScreen(TillScreen):
         try:
             self.till.void(ref)
         except TillError as error:
-            if error.key != "permission_denied":
+            if not isinstance(error, PermissionDenied):
                 self.app.error(error)
                 return
             ask_pin(
