@@ -39,7 +39,7 @@ from kivy.uix.boxlayout import BoxLayout
 from appliance.till import PrinterState, SessionState, StatusView, Till, TillError
 from appliance.ui import fmt, screens
 from appliance.ui.background import run_in_background
-from appliance.ui.i18n import tr
+from appliance.ui.i18n import error_text, tr
 from appliance.ui.provisioning import ProvisioningBanner
 from appliance.ui.screens.manager import open_menu
 from appliance.ui.theme import Theme
@@ -245,8 +245,7 @@ class KioskApp(App):
         self.message(tr._("Nouvelle configuration en service"))
 
     def _replace_failed(self, error: BaseException) -> None:
-        reason = getattr(error, "message", None) or str(error)
-        failed = tr._("Nouvelle configuration impossible : {e}").format(e=reason)
+        failed = tr._("Nouvelle configuration impossible : {e}").format(e=error_text(error))
         self.message(failed, error=True)
 
         def reopened(till: Till) -> None:
@@ -260,7 +259,7 @@ class KioskApp(App):
             self.show("wizard")
             self.message(
                 tr._("La caisse ne démarre pas ({e}) : refaites la configuration").format(
-                    e=getattr(second, "message", None) or second
+                    e=error_text(second)
                 ),
                 error=True,
             )
@@ -343,9 +342,9 @@ class KioskApp(App):
         self.root.ids.message.show(text, error=error)
 
     def error(self, exc: BaseException) -> None:
-        """A refusal in plain French (TillError carries its sentence; others get a generic one)."""
+        """A refusal in the screen's language; anything else is unexpected, and said so."""
         if isinstance(exc, TillError):
-            self.message(tr._(exc.message), error=True)
+            self.message(error_text(exc), error=True)
         else:
             self.message(tr._("Erreur inattendue : {e}").format(e=exc), error=True)
 

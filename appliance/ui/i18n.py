@@ -8,6 +8,9 @@ screen.
 
 `tr` is observable by Kivy's language: `text: tr._("Payer")` in a `.kv` file re-evaluates when
 the language changes, which is how the setup wizard switches language live.
+
+A refusal of the Till is translated the same way: its French template is the message id, and
+its parameters are filled in afterwards (`error_text`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import ast
 from pathlib import Path
 
 from kivy.event import Observable
+
+from appliance.till import TillError
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES: tuple[str, ...] = ("fr", "en")
@@ -96,3 +101,11 @@ class Translator(Observable):
 
 tr = Translator()
 """The process-wide translator: one kiosk, one language at a time."""
+
+
+def error_text(error: BaseException) -> str:
+    """What to tell the cashier about `error` in the screen's language: a Till refusal by its
+    template and parameters; any other error (the wizard's, Kafinea's login) as its own text."""
+    if isinstance(error, TillError):
+        return error.translated(tr._)
+    return getattr(error, "message", None) or str(error)

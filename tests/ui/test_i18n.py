@@ -1,9 +1,13 @@
 """The gettext catalogues: every screen text has its English entry; French is the source."""
 
 import re
+import string
 from pathlib import Path
 
-from appliance.ui.i18n import LOCALE_DIR, Translator, load_po
+from appliance.pos.errors import REFUSALS as DOMAIN_REFUSALS
+from appliance.till import NoSession
+from appliance.till.errors import REFUSALS as TILL_REFUSALS
+from appliance.ui.i18n import LOCALE_DIR, Translator, error_text, load_po
 
 UI_DIR = Path(__file__).parents[2] / "appliance" / "ui"
 _CALL = re.compile(r'tr\._\(\s*"((?:[^"\\]|\\.)*)"')
@@ -23,6 +27,32 @@ def test_every_screen_text_has_an_english_translation():
     assert len(used) > 100
     missing = sorted(used - set(english))
     assert missing == []
+
+
+def fields(template: str) -> set[str]:
+    return {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name}
+
+
+def test_every_refusal_of_both_catalogues_has_an_english_template_with_its_placeholders():
+    english = load_po(LOCALE_DIR / "en.po")
+    templates = {*DOMAIN_REFUSALS.values(), *TILL_REFUSALS.values()}
+    assert len(templates) > 70
+    missing = sorted(t for t in templates if t not in english)
+    assert missing == []
+    changed = sorted(t for t in templates if fields(english[t]) != fields(t))
+    assert changed == []
+
+
+def test_a_till_refusal_is_translated_by_its_template():
+    """(The kiosk's own translator is shared with the kv rules of every kiosk this process
+    ran: switching it here would call back into stopped apps. tests/ui/test_english_refusals
+    shows the refusals on an English window.)"""
+    refusal = NoSession("no_session")
+    assert refusal.translated(Translator("en")._) == (
+        "no cash session open: enter the opening float"
+    )
+    assert error_text(refusal) == refusal.message  # the kiosk's translator is in French
+    assert error_text(ValueError("texte")) == "texte"
 
 
 def test_placeholders_survive_translation():

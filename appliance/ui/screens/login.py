@@ -10,7 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from appliance.ui.background import run_in_background
-from appliance.ui.i18n import tr
+from appliance.ui.i18n import error_text, tr
 from appliance.ui.widgets import apply_text_key
 
 
@@ -53,5 +53,5 @@ class LoginScreen(Screen):
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
-        message = getattr(error, "message", None) or str(error)
-        self.app.message(tr._("Connexion refusée : {reason}").format(reason=message), error=True)
+        refused = tr._("Connexion refusée : {reason}").format(reason=error_text(error))
+        self.app.message(refused, error=True)

@@ -15,7 +15,7 @@ from appliance.till import DeviceTestResult, JournalExport, StatusView, TillErro
 from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
 from appliance.ui.dialogs import ask_pin, choose, confirm
-from appliance.ui.i18n import tr
+from appliance.ui.i18n import error_text, tr
 from appliance.ui.screens.base import TillScreen
 from appliance.ui.usb import MOUNT_PATTERNS, usb_mounts
 
@@ -135,8 +135,7 @@ class ManagerScreen(TillScreen):
 
     def _failed(self, error: BaseException) -> None:
         self.progress = 0
-        message = getattr(error, "message", None) or str(error)
-        self.detail_text = tr._("Échec : {e}").format(e=message)
+        self.detail_text = tr._("Échec : {e}").format(e=error_text(error))
         self.app.message(self.detail_text, error=True)
 
     def verify_journal(self) -> None:
