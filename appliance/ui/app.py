@@ -321,18 +321,13 @@ class KioskApp(App):
             PrinterState.NONE: tr._("Sans imprimante"),
         }[status.printer]
         for screen in self.manager.screens:
-            hook = getattr(screen, "on_status", None)
-            if hook is not None:
-                hook(status)
+            screen.on_status(status)
 
     # -- navigation and messages --------------------------------------------------------------
 
     def show(self, name: str, **context: Any) -> None:
         """Go to screen `name`; `context` goes to its `prepare(**context)` first."""
-        screen = self.manager.get_screen(name)
-        prepare = getattr(screen, "prepare", None)
-        if prepare is not None:
-            prepare(**context)
+        self.manager.get_screen(name).prepare(**context)
         self.manager.current = name
 
     def open_menu(self) -> None:
@@ -358,11 +353,7 @@ class KioskApp(App):
         code = code.strip()
         if not code:
             return
-        handler = getattr(self.manager.current_screen, "handle_scan", None)
-        if handler is None:
-            self.message(tr._("Scan ignoré ici : {code}").format(code=code), error=True)
-            return
-        handler(code)
+        self.manager.current_screen.handle_scan(code)
 
     def scan_from_any_thread(self, code: str) -> None:
         Clock.schedule_once(lambda _dt: self.scan(code), 0)

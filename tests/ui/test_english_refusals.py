@@ -2,7 +2,8 @@
 
 The real window in English, against real parts: an unknown barcode (a refusal of the Till),
 a wrong check digit (a refusal of the domain the Till passes on) and a price change refused
-for want of the manager's code, then accepted with it. Screens saved under test-output/ui/.
+for want of the manager's code, then accepted with it; and a scan on a screen that has no use
+for it, said rather than dropped. Screens saved under test-output/ui/.
 """
 
 import os
@@ -79,3 +80,10 @@ def test_a_price_change_asks_for_the_manager_code_and_refuses_a_wrong_one(kiosk)
     assert sale.ticket.lines[0].unit_price_cents == 150
     assert sale.entry == ""
     kiosk.app.till.clear_ticket()
+
+
+def test_a_scan_on_a_screen_with_no_use_for_it_is_said_not_dropped(kiosk):
+    kiosk.app.show("cash", direction="in")
+    kiosk.app.scan("3017620422003")
+    assert shown(kiosk) == "Scan ignored here: 3017620422003"
+    kiosk.app.show("sale")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.uix.screenmanager import Screen
-
+from appliance.ui.screens.base import KioskScreen
 from appliance.ui.screens.login import LoginScreen
 from appliance.ui.screens.manager import ManagerScreen
 from appliance.ui.screens.payment import PaymentScreen
@@ -11,7 +10,7 @@ from appliance.ui.screens.sale import SaleScreen
 from appliance.ui.screens.session import CashMoveScreen, ClosingScreen, FloatScreen, TicketsScreen
 from appliance.ui.screens.wizard import WizardScreen
 
-SCREENS: dict[str, tuple[type[Screen], str]] = {
+SCREENS: dict[str, tuple[type[KioskScreen], str]] = {
     "sale": (SaleScreen, "sale.kv"),
     "payment": (PaymentScreen, "payment.kv"),
     "float": (FloatScreen, "session.kv"),

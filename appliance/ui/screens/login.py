@@ -5,24 +5,19 @@ is built from the key on a worker thread, so a slow Kafinea never freezes the sc
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import error_text, tr
+from appliance.ui.screens.base import KioskScreen
 from appliance.ui.widgets import apply_text_key
 
 
-class LoginScreen(Screen):
+class LoginScreen(KioskScreen):
     username = StringProperty("")
     key = StringProperty("")
     show_key = BooleanProperty(False)
     busy = BooleanProperty(False)
-
-    @property
-    def app(self):
-        return App.get_running_app()
 
     def prepare(self, **_context) -> None:
         self.username = self.app.plan.username

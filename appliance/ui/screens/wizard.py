@@ -18,17 +18,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from kivy.app import App
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from appliance.till import Till
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
+from appliance.ui.screens.base import KioskScreen
 from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard, apply_text_key
 
 SCANNER_TEST_CODE = "3760123456781"
@@ -77,7 +76,7 @@ def blank_answers() -> dict[str, Any]:
     }
 
 
-class WizardScreen(Screen):
+class WizardScreen(KioskScreen):
     """One step at a time; "Précédent" and "Suivant" on every step (no dead end)."""
 
     step = NumericProperty(0)
@@ -93,10 +92,6 @@ class WizardScreen(Screen):
         self.printers: list[tuple[str, str]] = []
         self.show_key = False
         self.network_entry = False  # the printer step is asking for an address
-
-    @property
-    def app(self):
-        return App.get_running_app()
 
     @property
     def backend(self) -> SetupBackend:
