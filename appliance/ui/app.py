@@ -40,8 +40,10 @@ from appliance.till import PrinterState, SessionState, StatusView, Till, TillErr
 from appliance.ui import fmt, screens
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import error_text, tr
-from appliance.ui.provisioning import ProvisioningBanner
+from appliance.ui.provisioning import ProvisioningBanner, ProvisioningFailure
+from appliance.ui.screens.base import KioskScreen
 from appliance.ui.screens.manager import open_menu
+from appliance.ui.screens.wizard import SetupBackend
 from appliance.ui.theme import Theme
 from appliance.ui.widgets import ScreenStack
 
@@ -60,8 +62,7 @@ class StartPlan:
     key typed on the login screen (in a worker thread), and `username` pre-fills that screen.
     `setup` is the wizard's back end: at the first start, and later from the technician
     screen (its `finish(answers)` builds the new Till, `reopen()` the one on disk).
-    `provisioning_failure`, when the last `appliance setup` failed: `message`, `problems`,
-    `at`, and `dismiss()` (remembers that it was read).
+    `provisioning_failure`, when the last `appliance setup` failed (shown as a banner).
     `retired` lists the tills the kiosk closed itself when the wizard replaced them: the
     caller must not close those again.
     """
@@ -70,11 +71,11 @@ class StartPlan:
     connect: Callable[[str], Till] | None = None
     username: str = ""
     register_name: str = ""
-    setup: Any = None
+    setup: SetupBackend | None = None
     language: str = "fr"
     primary_colour: str | None = None
     accent_colour: str | None = None
-    provisioning_failure: Any = None
+    provisioning_failure: ProvisioningFailure | None = None
     retired: list[Till] = field(default_factory=list)
     # Starts the scanner readers: called with (on_scan, on_notice), both safe from any
     # thread; returns the function that stops them. None: keyboard-wedge scans only.
@@ -124,7 +125,6 @@ class KioskApp(App):
         self._stopping = threading.Event()
         self._till_done = threading.Event()
         self._stop_inputs: Callable[[], None] | None = None
-        self._reopen: Callable[[], Till] | None = None
         self.register_name = plan.register_name
 
     # -- building ---------------------------------------------------------------------------
@@ -150,8 +150,8 @@ class KioskApp(App):
             root.ids["provisioning_banner"] = banner
         return root
 
-    def _factory(self, screen_class: type, kv_file: str) -> Callable[[], Any]:
-        def build() -> Any:
+    def _factory(self, screen_class: type[KioskScreen], kv_file: str) -> Callable[[], KioskScreen]:
+        def build() -> KioskScreen:
             path = str(KV_DIR / kv_file)
             if path not in Builder.files:
                 Builder.load_file(path)
@@ -224,19 +224,21 @@ class KioskApp(App):
         closed), then start selling with `build()`; `reopen()` is the way back when `build`
         fails. Both run on a worker thread; the wizard shows it is busy meanwhile."""
         old = self.till
-        self._reopen = reopen
         self._detach_till()
         self.till = None  # the Menu is disabled while no till is there to serve it
 
+        def failed(error: BaseException) -> None:
+            self._replace_failed(error, reopen)
+
         def closed(_result: Any) -> None:
-            run_in_background(build, self._replaced, self._replace_failed, name="till-build")
+            run_in_background(build, self._replaced, failed, name="till-build")
 
         if old is None:
             closed(None)
             return
         # The kiosk closes it from now on (a half-closed till is never reused either).
         self.plan.retired.append(old)
-        run_in_background(old.close, closed, self._replace_failed, name="till-close")
+        run_in_background(old.close, closed, failed, name="till-close")
 
     def _replaced(self, till: Till) -> None:
         self.theme.apply_register_colours(None, None)  # the new register's colours, or none
@@ -244,7 +246,7 @@ class KioskApp(App):
         self.attach_till(till)
         self.message(tr._("Nouvelle configuration en service"))
 
-    def _replace_failed(self, error: BaseException) -> None:
+    def _replace_failed(self, error: BaseException, reopen: Callable[[], Till]) -> None:
         failed = tr._("Nouvelle configuration impossible : {e}").format(e=error_text(error))
         self.message(failed, error=True)
 
@@ -264,7 +266,7 @@ class KioskApp(App):
                 error=True,
             )
 
-        run_in_background(self._reopen, reopened, lost, name="till-reopen")
+        run_in_background(reopen, reopened, lost, name="till-reopen")
 
     def _detach_till(self) -> None:
         if self._unsubscribe is not None:
@@ -362,7 +364,9 @@ class KioskApp(App):
         """A device notice (scanner plugged, unreadable scan) shown on the UI thread."""
         Clock.schedule_once(lambda _dt: self.message(text), 0)
 
-    def _on_key_down(self, _window, key: int, _scancode, codepoint: str | None, modifiers):
+    def _on_key_down(
+        self, _window: Any, key: int, _scancode: Any, codepoint: str | None, modifiers: Any
+    ) -> bool:
         """A keyboard-wedge scanner (or the demo's desktop keyboard): digits then Enter.
 
         The kiosk has no text field (every screen types with its own keyboard), so the

@@ -77,7 +77,7 @@ def choose(
     for value, label in options:
         button = KButton(text=label, size_hint_y=None, height=dp(56), bg=app.theme.neutral)
 
-        def chosen(_btn, value=value):
+        def chosen(_btn: Any, value: Any = value) -> None:
             dialog.dismiss()
             on_chosen(value)
 
@@ -96,7 +96,7 @@ class PinDialog(Dialog):
 
     pin = StringProperty("")
 
-    def __init__(self, title: str, on_pin: Callable[[str], Any], **kwargs):
+    def __init__(self, title: str, on_pin: Callable[[str], Any], **kwargs: Any) -> None:
         super().__init__(size_hint=(0.5, 0.9), **kwargs)
         self.on_pin = on_pin
         box = _frame(self, title)
@@ -116,7 +116,7 @@ class PinDialog(Dialog):
         row.add_widget(ok)
         box.add_widget(row)
 
-    def _key(self, _pad, key: str) -> None:
+    def _key(self, _pad: Any, key: str) -> None:
         if key == "C":
             self.pin = ""
         elif key == "Eff.":
@@ -143,7 +143,7 @@ class SearchDialog(Dialog):
     on a 800x480 panel.
     """
 
-    def __init__(self, on_chosen: Callable[[str], Any], **kwargs):
+    def __init__(self, on_chosen: Callable[[str], Any], **kwargs: Any) -> None:
         super().__init__(size_hint=(0.98, 0.96), **kwargs)
         self.on_chosen = on_chosen
         self.text = ""
@@ -182,7 +182,7 @@ class SearchDialog(Dialog):
         body.add_widget(scroll)
         box.add_widget(body)
 
-    def _key(self, _keyboard, key: str) -> None:
+    def _key(self, _keyboard: Any, key: str) -> None:
         self.text = apply_text_key(self.text, key)
         self.field.text = (self.text or tr._("Rechercher un article") + " : ") + "_"
         Clock.unschedule(self._search)
@@ -215,7 +215,7 @@ class SearchDialog(Dialog):
                 font_size="15sp",
             )
 
-            def chosen(_btn, product_id=product.id):
+            def chosen(_btn: Any, product_id: str = product.id) -> None:
                 self.on_chosen(product_id)
                 app.message(tr._("Article ajouté"))
 
@@ -236,7 +236,7 @@ class CustomerDialog(Dialog):
     changed is dropped (`_asked` tells the latest question).
     """
 
-    def __init__(self, on_chosen: Callable[[str | None], Any], **kwargs):
+    def __init__(self, on_chosen: Callable[[str | None], Any], **kwargs: Any) -> None:
         super().__init__(size_hint=(0.98, 0.96), **kwargs)
         self.on_chosen = on_chosen
         self.text = ""
@@ -283,7 +283,7 @@ class CustomerDialog(Dialog):
     def _field_text(self) -> str:
         return (self.text or tr._("Rechercher un client") + " : ") + "_"
 
-    def _key(self, _keyboard, key: str) -> None:
+    def _key(self, _keyboard: Any, key: str) -> None:
         self.text = apply_text_key(self.text, key)
         self.field.text = self._field_text()
         Clock.unschedule(self._search)
@@ -367,7 +367,7 @@ def confirm(title: str, text: str, on_yes: Callable[[], Any], yes: str | None = 
     row.add_widget(_cancel_button(dialog))
     ok = KButton(text=yes or tr._("Confirmer"), bg=app.theme.danger, fg=(1, 1, 1, 1))
 
-    def yes_pressed(*_):
+    def yes_pressed(*_args: Any) -> None:
         dialog.dismiss()
         on_yes()
 

@@ -35,7 +35,8 @@ def _scaled(text: str, decimals: int) -> int:
     units, _, fraction = cleaned.partition(",")
     if not (units or fraction) or not (units + fraction).isdigit() or len(fraction) > decimals:
         raise ValueError(text)
-    return int(units or "0") * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+    scale: int = 10**decimals
+    return int(units or "0") * scale + int(fraction.ljust(decimals, "0") or "0")
 
 
 def cents_from_keypad(text: str) -> int:

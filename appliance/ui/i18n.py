@@ -16,7 +16,9 @@ its parameters are filled in afterwards (`error_text`).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kivy.event import Observable
 
@@ -58,12 +60,15 @@ def load_po(path: Path) -> dict[str, str]:
     return catalogue
 
 
+Observer = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]  # a kv rule's callback
+
+
 class Translator(Observable):
     """The `_` of every screen, re-binding the `.kv` rules that use it on a language change."""
 
     def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
         super().__init__()
-        self._observers: list[tuple] = []
+        self._observers: list[Observer] = []
         self._catalogue: dict[str, str] = {}
         self.language = DEFAULT_LANGUAGE
         self.switch(language)
@@ -84,13 +89,13 @@ class Translator(Observable):
                 self._observers.remove(observer)
 
     # Kivy's language calls fbind("_", ...) for `tr._(...)` in a rule: keep the callback.
-    def fbind(self, name, func, *largs, **kwargs):
+    def fbind(self, name: str, func: Callable[..., Any], *largs: Any, **kwargs: Any) -> Any:
         if name == "_":
             self._observers.append((func, largs, kwargs))
             return 0
         return super().fbind(name, func, *largs, **kwargs)
 
-    def funbind(self, name, func, *largs, **kwargs):
+    def funbind(self, name: str, func: Callable[..., Any], *largs: Any, **kwargs: Any) -> None:
         if name == "_":
             key = (func, largs, kwargs)
             if key in self._observers:

@@ -10,7 +10,8 @@ for good (until a newer failure) once dismissed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from kivy.app import App
 from kivy.graphics import Color, Rectangle
@@ -22,12 +23,31 @@ from appliance.ui.i18n import tr
 from appliance.ui.widgets import KButton
 
 
-def failure_text(failure: Any, configured: bool) -> str:
+class ProvisioningFailure(Protocol):
+    """The last provisioning's failure, as `appliance run` reads it from the data directory."""
+
+    @property
+    def message(self) -> str:
+        """The first problem, in French."""
+
+    @property
+    def problems(self) -> Sequence[str]:
+        """Every problem, one French sentence each."""
+
+    @property
+    def at(self) -> str:
+        """When it failed (ISO 8601)."""
+
+    def dismiss(self) -> None:
+        """Remember that it was read, so that it is not shown again."""
+
+
+def failure_text(failure: ProvisioningFailure, configured: bool) -> str:
     """Three short lines: what was wrong, that nothing was applied, what to do.
 
     `configured`: the till has a configuration of its own (else the wizard is on screen).
     """
-    problems = list(getattr(failure, "problems", ()) or [failure.message])
+    problems = list(failure.problems) or [failure.message]
     what = problems[0]
     if len(problems) > 1:
         what += " " + tr._("(et {n} autre(s) problème(s))").format(n=len(problems) - 1)
@@ -44,7 +64,7 @@ def failure_text(failure: Any, configured: bool) -> str:
 class ProvisioningBanner(BoxLayout):
     """Amber strip with the failure and an "OK, compris" button that dismisses it."""
 
-    def __init__(self, failure: Any, *, configured: bool, **kwargs: Any) -> None:
+    def __init__(self, failure: ProvisioningFailure, *, configured: bool, **kwargs: Any) -> None:
         super().__init__(
             orientation="horizontal",
             size_hint_y=None,

@@ -4,7 +4,10 @@ the message bar. Their look is in `kv/widgets.kv`; here only behaviour.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
@@ -54,7 +57,7 @@ def _corner_alpha(x: int, y: int, radius: int, side: int) -> int:
     """Coverage of pixel (x, y) by the rounded square: 255 inside, a 1-pixel soft edge."""
     cx = min(max(x + 0.5, radius), side - radius)
     cy = min(max(y + 0.5, radius), side - radius)
-    distance = ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2) ** 0.5
+    distance = math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2)
     return round(255 * min(1.0, max(0.0, radius - distance + 0.5)))
 
 
@@ -90,7 +93,7 @@ class Keypad(GridLayout):
 
     keys = ListProperty(KEYPAD_KEYS)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         self.register_event_type("on_key")
         super().__init__(**kwargs)
         Clock.schedule_once(self._build, 0)
@@ -132,7 +135,7 @@ class OnScreenKeyboard(BoxLayout):
     rows = ListProperty(KEYBOARD_ROWS)
     shift = BooleanProperty(False)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         self.register_event_type("on_key")
         super().__init__(orientation="vertical", spacing=4, **kwargs)
         self._letters: list[KButton] = []
@@ -166,7 +169,7 @@ class OnScreenKeyboard(BoxLayout):
             return
         self.dispatch("on_key", key)
 
-    def on_shift(self, _instance, shift: bool) -> None:
+    def on_shift(self, _instance: Any, shift: bool) -> None:
         for button in self._letters:
             button.text = button.text.upper() if shift else button.text.lower()
 
@@ -200,7 +203,7 @@ class MessageBar(BoxLayout):
     def _hide(self, _dt: float) -> None:
         self.shown = False
 
-    def on_touch_down(self, touch) -> bool:
+    def on_touch_down(self, touch: Any) -> bool:
         """A tap on a shown message hides it early; the bar leaves the Menu button uncovered
         (see root.kv) and never takes a tap meant for something else."""
         if self.shown and self.collide_point(*touch.pos):
@@ -220,28 +223,28 @@ class ScreenStack(FloatLayout):
 
     current = StringProperty("")
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._factories: dict = {}
-        self._built: dict = {}
-        self.current_screen = None
+        self._factories: dict[str, Callable[[], Any]] = {}
+        self._built: dict[str, Any] = {}
+        self.current_screen: Any = None
 
     @property
-    def screens(self) -> list:
+    def screens(self) -> list[Any]:
         """The screens built so far."""
         return list(self._built.values())
 
-    def add_factory(self, name: str, factory) -> None:
+    def add_factory(self, name: str, factory: Callable[[], Any]) -> None:
         self._factories[name] = factory
 
-    def get_screen(self, name: str):
+    def get_screen(self, name: str) -> Any:
         if name not in self._built:
             if name not in self._factories:
                 raise KeyError(name)
             self._built[name] = self._factories[name]()
         return self._built[name]
 
-    def on_current(self, _instance, name: str) -> None:
+    def on_current(self, _instance: Any, name: str) -> None:
         screen = self.get_screen(name)
         if screen is self.current_screen:
             return
@@ -259,11 +262,11 @@ class Dialog(ModalView):
 
     title = StringProperty("")
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
 
-    def dismiss(self, *args, **kwargs) -> None:
+    def dismiss(self, *args: Any, **kwargs: Any) -> None:
         """Gone at once: a fading dialog would still swallow the cashier's next tap."""
         kwargs.setdefault("animation", False)
         super().dismiss(*args, **kwargs)

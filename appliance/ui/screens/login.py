@@ -5,8 +5,11 @@ is built from the key on a worker thread, so a slow Kafinea never freezes the sc
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.properties import BooleanProperty, StringProperty
 
+from appliance.till import Till
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import error_text, tr
 from appliance.ui.screens.base import KioskScreen
@@ -19,7 +22,7 @@ class LoginScreen(KioskScreen):
     show_key = BooleanProperty(False)
     busy = BooleanProperty(False)
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, **_context: Any) -> None:
         self.username = self.app.plan.username
         self.key = ""
         self.busy = False
@@ -41,7 +44,7 @@ class LoginScreen(KioskScreen):
             lambda: self.app.plan.connect(key), self._connected, self._failed, name="login"
         )
 
-    def _connected(self, till) -> None:
+    def _connected(self, till: Till) -> None:
         self.busy = False
         self.key = ""
         self.app.attach_till(till)

@@ -8,10 +8,20 @@ Long work (refresh, verification) runs on worker threads; progress comes back th
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from appliance import __version__
-from appliance.till import DeviceTestResult, JournalExport, StatusView, TillError
+from appliance.till import (
+    DeviceTestResult,
+    JournalExport,
+    RefreshResult,
+    StatusView,
+    TillError,
+    XReport,
+)
 from appliance.ui import fmt
 from appliance.ui.background import on_ui_thread, run_in_background
 from appliance.ui.dialogs import ask_pin, choose, confirm
@@ -27,14 +37,16 @@ class ManagerScreen(TillScreen):
     progress = NumericProperty(0)
     last_scan = StringProperty("")
     exporting = BooleanProperty(False)
+    version = StringProperty("")  # the software's, as the Till tells it
     # where a stick may be mounted; tests point these at a temporary folder
     mount_patterns: tuple[str, ...] = MOUNT_PATTERNS
-    mount_check = None  # None: os.path.ismount
+    mount_check: Callable[[str], bool] | None = None  # None: os.path.ismount
 
-    def prepare(self, pin: str = "", detail: str = "", **_context) -> None:
+    def prepare(self, pin: str = "", detail: str = "", **_context: Any) -> None:
         self.pin = pin or self.pin
         self.detail_text = detail
         self.progress = 0
+        self.version = self.till.about().version
         self.on_status(self.till.status())
 
     def on_status(self, status: StatusView) -> None:
@@ -64,7 +76,7 @@ class ManagerScreen(TillScreen):
         lines.append(
             tr._("Mode école : {v}").format(v=tr._("oui") if status.training else tr._("non"))
         )
-        lines.append(tr._("Version du logiciel : {v}").format(v=__version__))
+        lines.append(tr._("Version du logiciel : {v}").format(v=self.version))
         self.status_text = "\n".join(lines)
 
     # -- actions ----------------------------------------------------------------------------
@@ -126,7 +138,7 @@ class ManagerScreen(TillScreen):
         self.progress = done / total if total else 0.5
         self.detail_text = tr._("Mise à jour du catalogue… {d}/{t}").format(d=done, t=total or "?")
 
-    def _refreshed(self, result) -> None:
+    def _refreshed(self, result: RefreshResult) -> None:
         self.progress = 1
         self.detail_text = tr._(
             "Catalogue à jour : {p} articles, {c} modifiés, {r} retirés, {k} catégories"
@@ -155,7 +167,7 @@ class ManagerScreen(TillScreen):
             name="x-report",
         )
 
-    def _x_done(self, x) -> None:
+    def _x_done(self, x: XReport) -> None:
         lines = [tr._("Rapport X — {n} tickets").format(n=x.ticket_count)]
         lines += [f"{m.label} : {self.app.money(m.expected_cents)}" for m in x.methods]
         self.detail_text = "\n".join(lines)
@@ -195,8 +207,7 @@ class ManagerScreen(TillScreen):
         """Offer the writable USB mount points; the archive is written on a worker thread."""
         if self.exporting:
             return
-        check = {} if self.mount_check is None else {"is_mount": self.mount_check}
-        mounts = usb_mounts(self.mount_patterns, **check)
+        mounts = usb_mounts(self.mount_patterns, self.mount_check or os.path.ismount)
         if not mounts:
             self.detail_text = tr._("Aucune clé USB détectée : branchez une clé puis réessayez")
             self.app.message(self.detail_text, error=True)
@@ -261,7 +272,7 @@ class ManagerScreen(TillScreen):
         self.app._apply_status(self.till.status())
 
 
-def open_menu(app) -> None:
+def open_menu(app: Any) -> None:
     """The cashier's menu: everyday operations, and the PIN-protected manager screen."""
     options = [
         ("abandon", tr._("Abandonner le ticket en cours")),
@@ -277,7 +288,7 @@ def open_menu(app) -> None:
     choose(tr._("Menu"), options, lambda choice: _menu_choice(app, choice))
 
 
-def _menu_choice(app, choice: str) -> None:
+def _menu_choice(app: Any, choice: str) -> None:
     if choice == "abandon":
         confirm(
             tr._("Abandonner le ticket"),
@@ -300,7 +311,7 @@ def _menu_choice(app, choice: str) -> None:
         app.show(choice)
 
 
-def _abandon(app) -> None:
+def _abandon(app: Any) -> None:
     try:
         app.till.clear_ticket()
     except TillError as error:
@@ -310,7 +321,7 @@ def _abandon(app) -> None:
     app.message(tr._("Ticket abandonné"))
 
 
-def _manager(app, pin: str) -> None:
+def _manager(app: Any, pin: str) -> None:
     if app.till.check_manager_pin(pin):
         app.show("manager", pin=pin)
     else:

@@ -7,6 +7,8 @@ failure only changes the message and offers a reprint (a counted DUPLICATA).
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from appliance.till import TicketKind, TicketView, TillError, ValidatedTicket
@@ -20,7 +22,7 @@ QUICK_CASH_CENTS: tuple[int, ...] = (500, 1000, 2000, 5000)
 
 
 class PaymentScreen(TillScreen):
-    ticket = ObjectProperty(TicketView(), rebind=True)
+    ticket: TicketView = ObjectProperty(TicketView(), rebind=True)
     entry = StringProperty("")
     due_text = StringProperty("")
     paid_text = StringProperty("")
@@ -31,7 +33,7 @@ class PaymentScreen(TillScreen):
     result_text = StringProperty("")
     refund = BooleanProperty(False)
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, **_context: Any) -> None:
         self.stage = "tender"
         self.result = None
         self.entry = ""

@@ -7,6 +7,9 @@ what it is (quantity, price, line discount %, ticket discount %) for the selecte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -18,7 +21,14 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from appliance.till import PermissionDenied, TicketKind, TicketView, TillError
+from appliance.till import (
+    LineView,
+    PermissionDenied,
+    ProductView,
+    TicketKind,
+    TicketView,
+    TillError,
+)
 from appliance.ui import fmt
 from appliance.ui.dialogs import CustomerDialog, SearchDialog, ask_pin, choose
 from appliance.ui.i18n import tr
@@ -45,9 +55,9 @@ class ProductButton(KButton):
 
 
 class SaleScreen(TillScreen):
-    ticket = ObjectProperty(TicketView(), rebind=True)
+    ticket: TicketView = ObjectProperty(TicketView(), rebind=True)
     entry = StringProperty("")
-    selected_line = NumericProperty(-1)
+    selected_line: int = NumericProperty(-1)
     category = StringProperty("")
     categories = ListProperty([])
     total_text = StringProperty(fmt.money(0))
@@ -60,7 +70,7 @@ class SaleScreen(TillScreen):
 
     # -- entering the screen ----------------------------------------------------------------
 
-    def prepare(self, reload_catalog: bool = False, **_context) -> None:
+    def prepare(self, reload_catalog: bool = False, **_context: Any) -> None:
         """Show the current ticket; the catalogue buttons are built once (or after a refresh)."""
         till = self.till
         if till is None:
@@ -98,7 +108,7 @@ class SaleScreen(TillScreen):
             button.opacity = 1 if button.text == name else 0.55
         self.show_products(self.till.products_in(name))
 
-    def show_products(self, products) -> None:
+    def show_products(self, products: Sequence[ProductView]) -> None:
         self.ids.products.data = [
             {
                 "product_id": p.id,
@@ -149,7 +159,7 @@ class SaleScreen(TillScreen):
         self.ids.lines.scroll_y = 0 if rows.height > self.ids.lines.height else 1
 
     @staticmethod
-    def _line_detail(line) -> str:
+    def _line_detail(line: LineView) -> str:
         detail = f"{fmt.quantity(line.quantity_milli)} × {fmt.money(line.unit_price_cents)}"
         if line.original_unit_price_cents is not None:
             detail += "  " + tr._("(prix modifié)")
@@ -161,14 +171,14 @@ class SaleScreen(TillScreen):
         self.selected_line = position
         self.render(self.ticket)
 
-    def _selected(self):
+    def _selected(self) -> LineView | None:
         if not self.ticket.lines or self.selected_line < 0:
             return None
         return self.ticket.lines[self.selected_line]
 
     # -- actions ----------------------------------------------------------------------------
 
-    def _do(self, action, *args, **kwargs) -> bool:
+    def _do(self, action: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
         """Call the Till, render what it returns, turn a refusal into a French message."""
         try:
             result = action(*args, **kwargs)
@@ -194,18 +204,17 @@ class SaleScreen(TillScreen):
         if what != "ticket_discount" and line is None:
             self.app.message(tr._("Choisissez d'abord un article"), error=True)
             return
+        index = line.index if line is not None else -1
         try:
             if what == "quantity":
-                done = self._do(
-                    self.till.set_quantity, line.index, fmt.milli_from_keypad(self.entry)
-                )
+                done = self._do(self.till.set_quantity, index, fmt.milli_from_keypad(self.entry))
             elif what == "price":
-                self._override_price(line.index, fmt.cents_from_keypad(self.entry))
+                self._override_price(index, fmt.cents_from_keypad(self.entry))
                 return
             elif what == "line_discount":
                 done = self._do(
                     self.till.discount_line,
-                    line.index,
+                    index,
                     percent_bp=fmt.basis_points_from_keypad(self.entry),
                 )
             else:
@@ -226,13 +235,12 @@ class SaleScreen(TillScreen):
             if not isinstance(error, PermissionDenied):
                 self.app.error(error)
                 return
-            ask_pin(
-                tr._("Code gérant pour changer le prix"),
-                lambda pin: (
-                    self._do(self.till.override_price, index, cents, pin)
-                    and setattr(self, "entry", "")
-                ),
-            )
+
+            def with_pin(pin: str) -> None:
+                if self._do(self.till.override_price, index, cents, pin):
+                    self.entry = ""
+
+            ask_pin(tr._("Code gérant pour changer le prix"), with_pin)
 
     def remove_line(self) -> None:
         line = self._selected()

@@ -5,6 +5,9 @@ Each forwards to the Till; closing and printing run on a worker thread and repor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 
 from appliance.till import PermissionDenied, TillError, ZReport
@@ -52,7 +55,7 @@ class FloatScreen(TillScreen):
     total_text = StringProperty(fmt.money(0))
     typed_total = ObjectProperty(None, allownone=True)
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, **_context: Any) -> None:
         self.counts = {}
         self.typed_total = None
         self.entry = ""
@@ -140,7 +143,7 @@ class CashMoveScreen(TillScreen):
     REASONS_OUT = ("Dépôt en banque", "Achat fournitures", "Prélèvement", "Autre")
     REASONS_IN = ("Apport de monnaie", "Remboursement", "Autre")
 
-    def prepare(self, direction: str = "out", **_context) -> None:
+    def prepare(self, direction: str = "out", **_context: Any) -> None:
         self.direction = direction
         self.entry = ""
         reasons = self.REASONS_IN if direction == "in" else self.REASONS_OUT
@@ -180,7 +183,7 @@ class ClosingScreen(TillScreen):
     stage = StringProperty("count")  # count -> busy -> done
     z_text = StringProperty("")
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, **_context: Any) -> None:
         self.stage = "count"
         self.counted = {}
         self.entry = ""
@@ -263,9 +266,9 @@ class ClosingScreen(TillScreen):
 class TicketsScreen(TillScreen):
     """An earlier ticket, by number or by scanning its receipt: return, void or reprint."""
 
-    entry = StringProperty("")
+    entry: str = StringProperty("")
 
-    def prepare(self, **_context) -> None:
+    def prepare(self, **_context: Any) -> None:
         self.entry = ""
 
     def on_keypad(self, key: str) -> None:
@@ -301,7 +304,7 @@ class TicketsScreen(TillScreen):
             return
         self.app.show("sale")
 
-    def _open(self, action, *args) -> None:
+    def _open(self, action: Callable[..., object], *args: Any) -> None:
         """Start the return or void; the sale screen then shows the negative ticket."""
         try:
             action(*args)

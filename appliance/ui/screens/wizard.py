@@ -16,6 +16,7 @@ old till untouched, and the key typed is forgotten.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from kivy.metrics import dp
@@ -85,7 +86,7 @@ class WizardScreen(KioskScreen):
     step_title = StringProperty("")
     reconfigure = BooleanProperty(False)  # from the technician screen: "Annuler" is offered
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.answers: dict[str, Any] = blank_answers()
         self.registers: list[tuple[str, str]] = []
@@ -95,9 +96,11 @@ class WizardScreen(KioskScreen):
 
     @property
     def backend(self) -> SetupBackend:
-        return self.app.plan.setup
+        """The plan's back end (the kiosk opens the wizard only when it has one)."""
+        backend: SetupBackend = self.app.plan.setup
+        return backend
 
-    def prepare(self, reconfigure: bool = False, **_context) -> None:
+    def prepare(self, reconfigure: bool = False, **_context: Any) -> None:
         self.reconfigure = reconfigure
         self.answers = blank_answers()
         self.registers, self.printers = [], []
@@ -157,7 +160,7 @@ class WizardScreen(KioskScreen):
 
     # -- rendering --------------------------------------------------------------------------
 
-    def on_note(self, _instance, note: str) -> None:
+    def on_note(self, _instance: Any, note: str) -> None:
         if note:
             self.app.message(note)
 
@@ -185,7 +188,13 @@ class WizardScreen(KioskScreen):
         if not any(child.size_hint_y for child in body.children):
             body.add_widget(Widget())  # choices stay at the top of the step
 
-    def _choices(self, body, options, key: str, on_pick=None) -> None:
+    def _choices(
+        self,
+        body: BoxLayout,
+        options: Sequence[tuple[str, str]],
+        key: str,
+        on_pick: Callable[[str], object] | None = None,
+    ) -> None:
         theme = self.app.theme
         for value, label in options:
             button = KButton(
@@ -195,7 +204,7 @@ class WizardScreen(KioskScreen):
                 bg=theme.accent if self.answers.get(key) == value else theme.neutral,
             )
 
-            def picked(_b, value=value):
+            def picked(_b: Any, value: str = value) -> None:
                 self.answers[key] = value
                 if on_pick is not None:
                     on_pick(value)
@@ -204,10 +213,12 @@ class WizardScreen(KioskScreen):
             button.bind(on_release=picked)
             body.add_widget(button)
 
-    def _render_language(self, body) -> None:
+    def _render_language(self, body: BoxLayout) -> None:
         self._choices(body, [("fr", "Français"), ("en", "English")], "language", tr.switch)
 
-    def _text_step(self, body, key: str, masked: bool = False, buttons=()) -> None:
+    def _text_step(
+        self, body: BoxLayout, key: str, masked: bool = False, buttons: Sequence[KButton] = ()
+    ) -> None:
         """The typed text, the `buttons` beside it, and the on-screen keyboard below."""
         row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
         self._display = Label(color=self.app.theme.text, font_size="22sp")
@@ -239,16 +250,16 @@ class WizardScreen(KioskScreen):
         hidden = self._masked and not self.show_key
         self._display.text = ("•" * len(value) if hidden else value) + "_"
 
-    def _render_instance(self, body) -> None:
+    def _render_instance(self, body: BoxLayout) -> None:
         self._text_step(body, "instance")
 
-    def _render_email(self, body) -> None:
+    def _render_email(self, body: BoxLayout) -> None:
         self._text_step(body, "email")
 
-    def _render_key(self, body) -> None:
+    def _render_key(self, body: BoxLayout) -> None:
         self._text_step(body, "key", masked=True)
 
-    def _render_register(self, body) -> None:
+    def _render_register(self, body: BoxLayout) -> None:
         if not self.registers:
             body.add_widget(
                 Label(
@@ -258,7 +269,7 @@ class WizardScreen(KioskScreen):
             )
         self._choices(body, self.registers, "register")
 
-    def _render_printer(self, body) -> None:
+    def _render_printer(self, body: BoxLayout) -> None:
         if self.network_entry:
             self._render_network_entry(body)
             return
@@ -284,7 +295,7 @@ class WizardScreen(KioskScreen):
         self.network_entry = shown
         self._render()
 
-    def _render_network_entry(self, body) -> None:
+    def _render_network_entry(self, body: BoxLayout) -> None:
         """The printer's address typed in (host or host:port, port 9100 by default)."""
         back = KButton(text=tr._("Retour à la liste"))
         back.bind(on_release=lambda *_: self._show_network_entry(False))
@@ -310,7 +321,7 @@ class WizardScreen(KioskScreen):
         self._background(lambda: self.backend.network_printer(address), found)
 
     def _detect_printers(self) -> None:
-        def found(printers):
+        def found(printers: list[tuple[str, str]]) -> None:
             chosen = self.answers["printer"]
             typed = [p for p in self.printers if p[0].startswith("tcp:")]  # typed in: kept
             self.printers = printers + [p for p in typed if p not in printers]
@@ -321,7 +332,7 @@ class WizardScreen(KioskScreen):
 
         self._background(self.backend.detect_printers, found)
 
-    def _render_drawer(self, body) -> None:
+    def _render_drawer(self, body: BoxLayout) -> None:
         self._choices(
             body,
             [("printer", tr._("Branché sur l'imprimante")), ("none", tr._("Pas de tiroir"))],
@@ -335,7 +346,7 @@ class WizardScreen(KioskScreen):
         )
         body.add_widget(test)
 
-    def _render_scanner(self, body) -> None:
+    def _render_scanner(self, body: BoxLayout) -> None:
         body.add_widget(
             Label(
                 text=tr._("Scannez le code de la page de test : {code}").format(
@@ -374,7 +385,7 @@ class WizardScreen(KioskScreen):
                     code=code
                 )
 
-    def _render_pin(self, body) -> None:
+    def _render_pin(self, body: BoxLayout) -> None:
         body.add_widget(
             Label(
                 text="•" * len(self.answers["manager_pin"]) or "—",
@@ -400,7 +411,7 @@ class WizardScreen(KioskScreen):
         self.answers["manager_pin"] = pin
         self._render()
 
-    def _render_summary(self, body) -> None:
+    def _render_summary(self, body: BoxLayout) -> None:
         a = self.answers
         printers = {"none": tr._("Pas d'imprimante"), **dict(self.printers)}
         drawers = {"printer": tr._("Branché sur l'imprimante"), "none": tr._("Pas de tiroir")}
@@ -428,17 +439,19 @@ class WizardScreen(KioskScreen):
 
     # -- background work --------------------------------------------------------------------
 
-    def _background(self, work, on_done=None) -> None:
+    def _background(
+        self, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None
+    ) -> None:
         self.busy = True
 
-        def done(result):
+        def done(result: Any) -> None:
             self.busy = False
             if on_done is not None:
                 on_done(result)
             elif isinstance(result, str) and result:
                 self.note = result
 
-        def failed(error: BaseException):
+        def failed(error: BaseException) -> None:
             self.busy = False
             self.note = str(error)
             self.app.message(str(error), error=True)
@@ -449,7 +462,7 @@ class WizardScreen(KioskScreen):
         a = self.answers
         self.note = tr._("Connexion à Kafinea…")
 
-        def logged_in(registers):
+        def logged_in(registers: list[tuple[str, str]]) -> None:
             self.registers = registers
             if len(registers) == 1:
                 a["register"] = registers[0][0]
@@ -473,5 +486,5 @@ class WizardScreen(KioskScreen):
         self.busy = True
         self.app.replace_till(lambda: self.backend.finish(answers), self.backend.reopen)
 
-    def on_leave(self, *_args) -> None:
+    def on_leave(self, *_args: Any) -> None:
         self.busy = False  # a replacement done (or failed) leaves the wizard idle
