@@ -19,24 +19,28 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from appliance.till import AccountView, TillError
+from appliance.till import AccountView, PermissionDenied, TillError
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
 from appliance.ui.widgets import (
+    PIN_KEYS,
+    PIN_LENGTH,
     ClipScrollView,
     Dialog,
     KButton,
     Keypad,
     OnScreenKeyboard,
+    apply_key,
     apply_text_key,
     rounded_texture,
 )
 
 
-def _frame(dialog: Dialog, title: str) -> BoxLayout:
+def _card(dialog: Dialog, padding: float, spacing: float) -> BoxLayout:
+    """The dialog's column, on a rounded card of the theme's surface colour."""
     app = App.get_running_app()
-    box = BoxLayout(orientation="vertical", padding=dp(10), spacing=dp(8))
+    box = BoxLayout(orientation="vertical", padding=padding, spacing=spacing)
     with box.canvas.before:
         Color(*app.theme.surface)
         radius = round(dp(10))
@@ -45,6 +49,14 @@ def _frame(dialog: Dialog, title: str) -> BoxLayout:
         pos=lambda *_: setattr(rect, "pos", box.pos),
         size=lambda *_: setattr(rect, "size", box.size),
     )
+    dialog.add_widget(box)
+    return box
+
+
+def _frame(dialog: Dialog, title: str) -> BoxLayout:
+    """A card with `title` on top."""
+    app = App.get_running_app()
+    box = _card(dialog, padding=dp(10), spacing=dp(8))
     box.add_widget(
         Label(
             text=title,
@@ -55,8 +67,41 @@ def _frame(dialog: Dialog, title: str) -> BoxLayout:
             height=dp(40),
         )
     )
-    dialog.add_widget(box)
     return box
+
+
+def _scrolling_grid(cols: int, **scroll: Any) -> tuple[ClipScrollView, GridLayout]:
+    """A grid as tall as its rows, in a scroll view: the lists of choices and of results."""
+    grid = GridLayout(cols=cols, spacing=dp(6), size_hint_y=None)
+    grid.bind(minimum_height=grid.setter("height"))
+    view = ClipScrollView(**scroll)
+    view.add_widget(grid)
+    return view, grid
+
+
+def _keyboard_and_results(
+    box: BoxLayout, on_key: Callable[[Any, str], None], keyboard_share: float
+) -> tuple[OnScreenKeyboard, GridLayout]:
+    """The on-screen keyboard and, beside it, a column of results: side by side, both keep
+    finger-sized targets on a 800x480 panel."""
+    body = BoxLayout(spacing=dp(8))
+    keyboard = OnScreenKeyboard(size_hint_x=keyboard_share)
+    keyboard.bind(on_key=on_key)
+    body.add_widget(keyboard)
+    view, results = _scrolling_grid(1, size_hint_x=1 - keyboard_share)
+    body.add_widget(view)
+    box.add_widget(body)
+    return keyboard, results
+
+
+def _field(font_size: str, **kwargs: Any) -> Label:
+    """The line showing the text typed, left-aligned and vertically centred."""
+    app = App.get_running_app()
+    field = Label(
+        color=app.theme.text, font_size=font_size, halign="left", valign="middle", **kwargs
+    )
+    field.bind(size=lambda label, size: setattr(label, "text_size", size))
+    return field
 
 
 def _cancel_button(dialog: Dialog, text: str | None = None) -> KButton:
@@ -72,8 +117,7 @@ def choose(
     app = App.get_running_app()
     dialog = Dialog()
     box = _frame(dialog, title)
-    grid = GridLayout(cols=2 if len(options) > 4 else 1, spacing=dp(6), size_hint_y=None)
-    grid.bind(minimum_height=grid.setter("height"))
+    view, grid = _scrolling_grid(2 if len(options) > 4 else 1)
     for value, label in options:
         button = KButton(text=label, size_hint_y=None, height=dp(56), bg=app.theme.neutral)
 
@@ -83,9 +127,7 @@ def choose(
 
         button.bind(on_release=chosen)
         grid.add_widget(button)
-    scroll = ClipScrollView()
-    scroll.add_widget(grid)
-    box.add_widget(scroll)
+    box.add_widget(view)
     box.add_widget(_cancel_button(dialog))
     dialog.open()
     return dialog
@@ -106,7 +148,7 @@ class PinDialog(Dialog):
         )
         box.add_widget(self.display)
         pad = Keypad(cols=3, spacing=dp(6))
-        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "Eff."]
+        pad.keys = list(PIN_KEYS)
         pad.bind(on_key=self._key)
         box.add_widget(pad)
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
@@ -117,12 +159,7 @@ class PinDialog(Dialog):
         box.add_widget(row)
 
     def _key(self, _pad: Any, key: str) -> None:
-        if key == "C":
-            self.pin = ""
-        elif key == "Eff.":
-            self.pin = self.pin[:-1]
-        elif len(self.pin) < 8:
-            self.pin += key
+        self.pin = apply_key(self.pin, key, PIN_LENGTH)
         self.display.text = "•" * len(self.pin)
 
     def _submit(self) -> None:
@@ -136,51 +173,40 @@ def ask_pin(title: str, on_pin: Callable[[str], Any]) -> PinDialog:
     return dialog
 
 
-class SearchDialog(Dialog):
-    """Search as you type with the on-screen keyboard; a tap on a result adds it.
+def with_manager_pin(title: str, attempt: Callable[[str | None], object]) -> None:
+    """`attempt(None)`; when the Till wants the manager's code for it, ask for the code
+    (under `title`) and `attempt(code)`. Any refusal, a wrong code included, is shown."""
+    app = App.get_running_app()
 
-    The keyboard and the results sit side by side so that both keep finger-sized targets
-    on a 800x480 panel.
-    """
+    def run(pin: str | None) -> None:
+        try:
+            attempt(pin)
+        except PermissionDenied as error:
+            if pin is None:
+                ask_pin(title, run)
+            else:
+                app.error(error)
+        except TillError as error:
+            app.error(error)
+
+    run(None)
+
+
+class SearchDialog(Dialog):
+    """Search as you type with the on-screen keyboard; a tap on a result adds it."""
 
     def __init__(self, on_chosen: Callable[[str], Any], **kwargs: Any) -> None:
         super().__init__(size_hint=(0.98, 0.96), **kwargs)
         self.on_chosen = on_chosen
         self.text = ""
-        app = App.get_running_app()
-        box = BoxLayout(orientation="vertical", padding=dp(8), spacing=dp(6))
-        with box.canvas.before:
-            Color(*app.theme.surface)
-            radius = round(dp(10))
-        rect = BorderImage(texture=rounded_texture(radius), border=[radius] * 4)
-        box.bind(
-            pos=lambda *_: setattr(rect, "pos", box.pos),
-            size=lambda *_: setattr(rect, "size", box.size),
-        )
-        self.add_widget(box)
+        box = _card(self, padding=dp(8), spacing=dp(6))
         top = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
-        self.field = Label(
-            text=tr._("Rechercher un article") + " : _",
-            color=app.theme.text,
-            font_size="22sp",
-            halign="left",
-            valign="middle",
-        )
-        self.field.bind(size=lambda lbl, size: setattr(lbl, "text_size", size))
+        self.field = _field("22sp", text=tr._("Rechercher un article") + " : _")
         top.add_widget(self.field)
         top.add_widget(_cancel_button(self, tr._("Fermer")))
         top.children[0].size_hint_x = 0.25
         box.add_widget(top)
-        body = BoxLayout(spacing=dp(8))
-        keyboard = OnScreenKeyboard(size_hint_x=0.62)
-        keyboard.bind(on_key=self._key)
-        body.add_widget(keyboard)
-        self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
-        self.results.bind(minimum_height=self.results.setter("height"))
-        scroll = ClipScrollView(size_hint_x=0.38)
-        scroll.add_widget(self.results)
-        body.add_widget(scroll)
-        box.add_widget(body)
+        _keyboard, self.results = _keyboard_and_results(box, self._key, 0.62)
 
     def _key(self, _keyboard: Any, key: str) -> None:
         self.text = apply_text_key(self.text, key)
@@ -245,15 +271,7 @@ class CustomerDialog(Dialog):
         app = App.get_running_app()
         box = _frame(self, tr._("Client du ticket"))
         top = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
-        self.field = Label(
-            text=self._field_text(),
-            color=app.theme.text,
-            font_size="20sp",
-            halign="left",
-            valign="middle",
-            shorten=True,
-        )
-        self.field.bind(size=lambda lbl, size: setattr(lbl, "text_size", size))
+        self.field = _field("20sp", text=self._field_text(), shorten=True)
         top.add_widget(self.field)
         counter = KButton(
             text=tr._("Client comptoir"),
@@ -267,17 +285,8 @@ class CustomerDialog(Dialog):
         cancel.size_hint_x = 0.2
         top.add_widget(cancel)
         box.add_widget(top)
-        body = BoxLayout(spacing=dp(8))
-        keyboard = OnScreenKeyboard(size_hint_x=0.6)
+        keyboard, self.results = _keyboard_and_results(box, self._key, 0.6)
         keyboard.rows = list(CUSTOMER_KEYBOARD_ROWS)
-        keyboard.bind(on_key=self._key)
-        body.add_widget(keyboard)
-        self.results = GridLayout(cols=1, spacing=dp(6), size_hint_y=None)
-        self.results.bind(minimum_height=self.results.setter("height"))
-        scroll = ClipScrollView(size_hint_x=0.4)
-        scroll.add_widget(self.results)
-        body.add_widget(scroll)
-        box.add_widget(body)
         self._hint(tr._("Nom, téléphone, e-mail ou n° de compte"))
 
     def _field_text(self) -> str:

@@ -28,6 +28,8 @@ from kivy.uix.scrollview import ScrollView
 
 CLEAR_TEXT_KEY = "Vider"  # the on-screen keyboard's clear key (the numeric keypad's is "C")
 KEYPAD_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", ",")
+PIN_KEYS: tuple[str, ...] = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "Eff.")
+PIN_LENGTH = 8  # at most: `apply_key(pin, key, PIN_LENGTH)` is the PIN pad's editing rule
 
 KEYBOARD_ROWS: tuple[str, ...] = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-.:/")
 

@@ -3,7 +3,8 @@
 The cashier taps the customer button of the ticket, types a part of the name or the phone
 number on the on-screen keyboard, taps the account: it shows on the ticket, prints on the
 receipt (virtual printer) and the invoice reaches Kafinea (sandbox) on that account. The
-search keeps working with Kafinea gone. Screens saved under test-output/ui/.
+search keeps working with Kafinea gone. The product search, its sibling, is drawn on its own
+card. Screens saved under test-output/ui/.
 """
 
 import os
@@ -122,6 +123,18 @@ def test_receipt_and_invoice_carry_the_chosen_account(kiosk, parts):
     finally:
         shop.client.close()
     assert invoice["account_id"] == eloise["id"]
+
+
+def test_the_product_search_is_drawn_on_its_card(kiosk):
+    """Its white card hides the sale screen behind (it once drew none: the colour only)."""
+    from PIL import Image  # noqa: PLC0415
+
+    kiosk.tap(kiosk.screen().ids.search_button)
+    shot = kiosk.screenshot("24-product-search")
+    kiosk.tap(kiosk.button("Fermer"))
+    with Image.open(shot) as image:
+        # right of the keyboard, below the close button: only the card is there
+        assert image.convert("RGB").getpixel((700, 300)) == (255, 255, 255)
 
 
 def test_search_works_with_kafinea_gone(kiosk, parts):

@@ -23,14 +23,13 @@ from kivy.uix.boxlayout import BoxLayout
 
 from appliance.till import (
     LineView,
-    PermissionDenied,
     ProductView,
     TicketKind,
     TicketView,
     TillError,
 )
 from appliance.ui import fmt
-from appliance.ui.dialogs import CustomerDialog, SearchDialog, ask_pin, choose
+from appliance.ui.dialogs import CustomerDialog, SearchDialog, choose, with_manager_pin
 from appliance.ui.i18n import tr
 from appliance.ui.screens.base import TillScreen
 from appliance.ui.theme import hex_to_rgba
@@ -228,19 +227,11 @@ class SaleScreen(TillScreen):
             self.entry = ""
 
     def _override_price(self, index: int, cents: int) -> None:
-        try:
-            self.render(self.till.override_price(index, cents))
+        def attempt(pin: str | None) -> None:
+            self.render(self.till.override_price(index, cents, pin))
             self.entry = ""
-        except TillError as error:
-            if not isinstance(error, PermissionDenied):
-                self.app.error(error)
-                return
 
-            def with_pin(pin: str) -> None:
-                if self._do(self.till.override_price, index, cents, pin):
-                    self.entry = ""
-
-            ask_pin(tr._("Code gérant pour changer le prix"), with_pin)
+        with_manager_pin(tr._("Code gérant pour changer le prix"), attempt)
 
     def remove_line(self) -> None:
         line = self._selected()

@@ -10,10 +10,10 @@ from typing import Any
 
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 
-from appliance.till import PermissionDenied, TillError, ZReport
+from appliance.till import TillError, ZReport
 from appliance.ui import fmt
 from appliance.ui.background import run_in_background
-from appliance.ui.dialogs import ask_pin
+from appliance.ui.dialogs import with_manager_pin
 from appliance.ui.i18n import tr
 from appliance.ui.screens.base import TillScreen
 from appliance.ui.widgets import KButton, apply_key
@@ -291,18 +291,12 @@ class TicketsScreen(TillScreen):
         if kind == "return":
             self._open(self.till.start_return, ref)
             return
-        try:
-            self.till.void(ref)
-        except TillError as error:
-            if not isinstance(error, PermissionDenied):
-                self.app.error(error)
-                return
-            ask_pin(
-                tr._("Code gérant pour annuler le ticket"),
-                lambda pin: self._open(self.till.void, ref, pin),
-            )
-            return
-        self.app.show("sale")
+
+        def attempt(pin: str | None) -> None:
+            self.till.void(ref, pin)
+            self.app.show("sale")
+
+        with_manager_pin(tr._("Code gérant pour annuler le ticket"), attempt)
 
     def _open(self, action: Callable[..., object], *args: Any) -> None:
         """Start the return or void; the sale screen then shows the negative ticket."""

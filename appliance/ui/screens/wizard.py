@@ -29,7 +29,15 @@ from appliance.till import Till
 from appliance.ui.background import run_in_background
 from appliance.ui.i18n import tr
 from appliance.ui.screens.base import KioskScreen
-from appliance.ui.widgets import KButton, Keypad, OnScreenKeyboard, apply_text_key
+from appliance.ui.widgets import (
+    PIN_KEYS,
+    PIN_LENGTH,
+    KButton,
+    Keypad,
+    OnScreenKeyboard,
+    apply_key,
+    apply_text_key,
+)
 
 SCANNER_TEST_CODE = "3760123456781"
 
@@ -396,19 +404,12 @@ class WizardScreen(KioskScreen):
             )
         )
         pad = Keypad(cols=3, spacing=dp(5))
-        pad.keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "Eff."]
+        pad.keys = list(PIN_KEYS)
         pad.bind(on_key=lambda _p, k: self._pin_key(k))
         body.add_widget(pad)
 
     def _pin_key(self, key: str) -> None:
-        pin = self.answers["manager_pin"]
-        if key == "C":
-            pin = ""
-        elif key == "Eff.":
-            pin = pin[:-1]
-        elif len(pin) < 8:
-            pin += key
-        self.answers["manager_pin"] = pin
+        self.answers["manager_pin"] = apply_key(self.answers["manager_pin"], key, PIN_LENGTH)
         self._render()
 
     def _render_summary(self, body: BoxLayout) -> None:
