@@ -1,6 +1,6 @@
 """Long work off the UI thread, its outcome handed back on the UI thread.
 
-The screen never waits on the network or a printer (DESIGN.md principle 5): a tap that may
+The screen never waits on the network or a printer (docs/ARCHITECTURE.md): a tap that may
 take long starts `run_in_background`, shows progress, and the result (or the error) arrives
 through `Clock.schedule_once`, the only safe way back into Kivy from another thread.
 """

@@ -1,7 +1,7 @@
 """Amounts and quantities as the screen writes them ("1 234,50 €", "0,25"), and back.
 
-The UI may import only the Till (DESIGN.md section 3), so the screen's spelling lives here;
-it follows `appliance.pos.money.format_amount` exactly (tests compare the two) and parses
+The UI may import only the Till (an import contract checks it), so the screen's spelling lives
+here; it follows `appliance.pos.money.format_amount` exactly (tests compare the two) and parses
 keypad text into integer cents or thousandths, never through float.
 """
 

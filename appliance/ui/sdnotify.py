@@ -1,4 +1,4 @@
-"""systemd's notify protocol, without a dependency (feasibility.md appendix E).
+"""systemd's notify protocol (sd_notify(3)), without a dependency.
 
 One datagram on the Unix socket named by `$NOTIFY_SOCKET` ("@name" is the abstract
 namespace). The kiosk sends `READY=1` once its first frame is drawn and `WATCHDOG=1` from the

@@ -1,6 +1,6 @@
 """Colours and sizes of the kiosk, taken from the register's settings when it has some.
 
-Kafinea's register record carries colours (DESIGN.md section 1); the screen uses them for
+Kafinea's register record carries a primary and an accent colour; the screen uses them for
 its primary buttons and bars, and keeps fixed colours for what must never change meaning:
 green to pay, red for errors and the training banner.
 """

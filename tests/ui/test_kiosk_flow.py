@@ -252,7 +252,7 @@ def test_technician_tools_printer_drawer_about_and_usb_export(kiosk, parts, tmp_
 def test_a_register_shown_before_tax_labels_the_total_ht(kiosk):
     from appliance.till import TicketView, TotalsView  # noqa: PLC0415
 
-    # the Till's own HT ticket is covered in tests/test_till_technician.py; here, its view
+    # the Till's own HT ticket is covered in tests/till/test_technician.py; here, its view
     totals = TotalsView(total_ttc_cents=1200, total_ht_cents=1000)
     ticket = TicketView(totals=totals, prices_ht=True)
     sale = kiosk.app.manager.get_screen("sale")
