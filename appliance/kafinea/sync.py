@@ -65,13 +65,22 @@ UNREACHABLE = (NotSent, OutcomeUnknown, ProtocolError)
 
 
 class Row(Protocol):
-    id: int
-    kind: Any
-    ref: str
-    payload: dict[str, Any]
-    progress: dict[str, Any]
-    attempts: int
-    next_attempt_at: float
+    """One queued document as the worker reads it (the outbox's rows are frozen: read-only)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> Any: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def progress(self) -> dict[str, Any]: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def next_attempt_at(self) -> float: ...
 
 
 class Queue(Protocol):
