@@ -1,4 +1,4 @@
-"""The `appliance` command (DESIGN.md section 6).
+"""The `appliance` command (the subcommands are listed in docs/ARCHITECTURE.md, section 9).
 
 Thin on purpose: it parses arguments and hands each subcommand to a small module under
 `appliance.commands`, each of which exposes `register(subparsers)` and sets `handler` on its

@@ -253,11 +253,8 @@ def _wifi(reader: _Reader, data: dict[str, Any]) -> WifiSetup | None:
 
 def _device_table(reader: _Reader, data: dict[str, Any], name: str) -> dict[str, Any] | None:
     """[printer] and [drawer] take the configuration file's own keys; config validates."""
-    table = data.get(name)
+    table = reader.table(data, name)
     if table is None:
-        return None
-    if not isinstance(table, dict):
-        reader.problem(name, f"une table est attendue ([{name}])")
         return None
     try:
         parse_config({name: table}, reader.source)

@@ -1,10 +1,10 @@
 """Everything the Till writes: journal records and their outbox rows, in one transaction each.
 
-The order of the principle (DESIGN.md section 2.1): a validated ticket, a cash movement or a Z
-is committed to the fiscal journal *with* its outbox row before anything is printed; a training
-ticket is journaled (numbered apart) and never queued. The cash session is not stored anywhere
-else: after a restart it is rebuilt by replaying the journal since the last opening, so what
-the drawer should hold can never disagree with what was recorded.
+The order of the first principle (docs/ARCHITECTURE.md, section 2): a validated ticket, a
+cash movement or a Z is committed to the fiscal journal *with* its outbox row before anything
+is printed; a training ticket is journaled (numbered apart) and never queued. The cash session
+is not stored anywhere else: after a restart it is rebuilt by replaying the journal since the
+last opening, so what the drawer should hold can never disagree with what was recorded.
 """
 
 from __future__ import annotations
