@@ -12,16 +12,37 @@ transaction, so a closure and the ticket that triggered it commit together or no
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from appliance.ledger import chain
 from appliance.ledger.db import JournalError
+from appliance.ledger.journal_settings import JournalSettings
 from appliance.ledger.records import JournalRecord
 
-if TYPE_CHECKING:
-    from appliance.ledger.journal import JournalTransaction
+
+class ClosureWriter(Protocol):
+    """What closing a period needs of the journal transaction it runs in: the connection to
+    read the period's records, the register's settings, the transaction's time, and its
+    writes. `JournalTransaction` is the one implementation; closures depend on this shape
+    rather than on the journal module, which imports them."""
+
+    @property
+    def connection(self) -> sqlite3.Connection: ...
+
+    @property
+    def settings(self) -> JournalSettings: ...
+
+    def now(self) -> str: ...
+
+    def last_record(self) -> JournalRecord | None: ...
+
+    def event(self, code: str, *, label: str = "", operator: Mapping[str, str] | None = None,
+              details: Mapping[str, Any] | None = None) -> JournalRecord: ...
+
+    def write_closure(self, payload: dict[str, Any]) -> JournalRecord: ...
 
 
 class AlteredTicket(JournalError):
@@ -29,7 +50,7 @@ class AlteredTicket(JournalError):
     it was written (`append` refuses such tickets), so no Z can be computed from it."""
 
 
-def close_day(tx: JournalTransaction, *, cash_count: Mapping[str, int] | None = None,
+def close_day(tx: ClosureWriter, *, cash_count: Mapping[str, int] | None = None,
               operator: Mapping[str, str] | None = None) -> list[JournalRecord]:
     """The overdue closures, then the Z of the open business day (nothing if no ticket)."""
     written = close_due(tx)
@@ -41,7 +62,7 @@ def close_day(tx: JournalTransaction, *, cash_count: Mapping[str, int] | None = 
     return written
 
 
-def close_due(tx: JournalTransaction) -> list[JournalRecord]:
+def close_due(tx: ClosureWriter) -> list[JournalRecord]:
     """DAY, MONTH and YEAR closures that the current time makes due."""
     today = tx.settings.business_date(tx.now())
     written = []
@@ -57,14 +78,14 @@ def close_due(tx: JournalTransaction) -> list[JournalRecord]:
     return written
 
 
-def last_closure(tx: JournalTransaction, level: str) -> JournalRecord | None:
+def last_closure(tx: ClosureWriter, level: str) -> JournalRecord | None:
     row = tx.connection.execute(
         "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
         " AND json_extract(payload, '$.level') = ? ORDER BY seq DESC LIMIT 1", (level,),
     ).fetchone()
     return JournalRecord.from_row(row) if row else None
 
-def open_day(tx: JournalTransaction) -> date | None:
+def open_day(tx: ClosureWriter) -> date | None:
     """Business date of the first ticket after the last DAY closure, if any."""
     last = last_closure(tx, "DAY")
     row = tx.connection.execute(  # "+rtype": walk the seq range, not the type index
@@ -73,7 +94,7 @@ def open_day(tx: JournalTransaction) -> date | None:
     ).fetchone()
     return date.fromisoformat(json.loads(row[0])["business_date"]) if row else None
 
-def _close_day(tx: JournalTransaction, day: date, *, auto: bool,
+def _close_day(tx: ClosureWriter, day: date, *, auto: bool,
                cash_count: Mapping[str, int] | None = None) -> JournalRecord:
     settings = tx.settings
     previous = last_closure(tx, "DAY")
@@ -95,13 +116,14 @@ def _close_day(tx: JournalTransaction, day: date, *, auto: bool,
             totals.add_duplicate()
     payload = _closure_payload(totals, "DAY", day, day, fy=settings.fiscal_year(day),
                                     previous=previous, auto=auto)
-    last_seq = tx.last_record().seq  # type: ignore[union-attr]
-    payload["covers"] = {"first_seq": after + 1, "last_seq": last_seq}
+    last = tx.last_record()
+    assert last is not None  # a day is open: its first ticket is a record
+    payload["covers"] = {"first_seq": after + 1, "last_seq": last.seq}
     if cash_count:
         payload["cash_count"] = dict(cash_count)
-    return tx._write("CLOSURE", payload, False)
+    return tx.write_closure(payload)
 
-def _close_periods(tx: JournalTransaction, today: date) -> list[JournalRecord]:
+def _close_periods(tx: ClosureWriter, today: date) -> list[JournalRecord]:
     settings = tx.settings
     written = []
     for level, child_level in (("MONTH", "DAY"), ("YEAR", "MONTH")):
@@ -131,10 +153,10 @@ def _close_periods(tx: JournalTransaction, today: date) -> list[JournalRecord]:
             payload = _closure_payload(totals, level, start, end,
                                             fy=settings.fiscal_year(start),
                                             previous=previous, auto=True)
-            written.append(tx._write("CLOSURE", payload, False))
+            written.append(tx.write_closure(payload))
     return written
 
-def _closures_after(tx: JournalTransaction, seq: int, level: str) -> list[JournalRecord]:
+def _closures_after(tx: ClosureWriter, seq: int, level: str) -> list[JournalRecord]:
     rows = tx.connection.execute(
         "SELECT * FROM journal WHERE rtype = 'CLOSURE'"
         " AND json_extract(payload, '$.level') = ? AND seq > ? ORDER BY seq", (level, seq),

@@ -45,7 +45,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from appliance.ledger import chain, closures
 from appliance.ledger.db import JournalError, Migration, connect, migrate, transaction
+from appliance.ledger.journal_settings import JournalSettings
 from appliance.ledger.records import JournalRecord
 from appliance.ledger.verify import Report, verify_database
 
@@ -148,28 +148,6 @@ def utc_now() -> datetime:
 def _iso(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-@dataclass(frozen=True)
-class JournalSettings:
-    """The register's fiscal settings, fixed by the INIT record."""
-
-    register: str
-    tz: str
-    cutoff_minutes: int
-    fiscal_year_start_month: int
-
-    @classmethod
-    def from_init(cls, payload: Mapping[str, Any]) -> JournalSettings:
-        hours, minutes = payload["cutoff"].split(":")
-        return cls(payload["register"], payload["tz"], int(hours) * 60 + int(minutes),
-                   payload["fiscal_year_start_month"])
-
-    def business_date(self, created_utc: str) -> date:
-        return chain.business_date(created_utc, self.tz, self.cutoff_minutes)
-
-    def fiscal_year(self, day: date) -> int:
-        return chain.fiscal_year(day, self.fiscal_year_start_month)
 
 
 class RegisterMismatch(JournalError):
@@ -559,6 +537,11 @@ class JournalTransaction:
         if operator:
             payload["operator"] = dict(operator)
         return self._write("DUPLICATE", payload, training)
+
+    def write_closure(self, payload: dict[str, Any]) -> JournalRecord:
+        """Write a CLOSURE computed by `closures`: the one way in for closures, which
+        `append` refuses because their figures are the journal's to compute."""
+        return self._write("CLOSURE", payload, False)
 
     def close_day(self, *, cash_count: Mapping[str, int] | None = None,
                   operator: Mapping[str, str] | None = None) -> list[JournalRecord]:
