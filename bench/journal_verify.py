@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import serialization
 
 from appliance.ledger import chain
-from appliance.ledger.journal import DB_NAME, HEAD_NAME, KEY_NAME, SIGNATURE, Journal
+from appliance.ledger.device_key import SIGNATURE
+from appliance.ledger.journal import DB_NAME, HEAD_NAME, KEY_NAME, Journal
 from appliance.pos.fiscal import original_from_payload, ticket_payload
 from appliance.pos.tender import Tender, validate
 from appliance.pos.ticket import Ticket

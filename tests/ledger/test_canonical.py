@@ -12,7 +12,7 @@ from appliance.ledger.chain import (
     parse_canonical,
     record_hash,
 )
-from appliance.ledger.journal import SIGNATURE
+from appliance.ledger.device_key import SIGNATURE
 
 GOLDEN_PAYLOAD = {"lines": [{"label": "Cre\u0300me bru\u0302le\u0301e", "qty_milli": 2000}],
                   "total_ttc": 900, "b": True, "a": {"z": [], "y": "é"}}

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from appliance.ledger import journal as journal_module
+from appliance.ledger import journal_reader
 from appliance.ledger.journal import (
     DB_NAME,
     HEAD_NAME,
@@ -212,7 +212,7 @@ def test_check_integrity_journals_its_result(journal, clock):
 
 def test_records_after_streams_later_records_in_seq_order_across_pages(journal, clock,
                                                                       monkeypatch):
-    monkeypatch.setattr(journal_module, "PAGE", 2)  # several pages with a handful of records
+    monkeypatch.setattr(journal_reader, "PAGE", 2)  # several pages with a handful of records
     first = sell(journal, clock)
     later = [sell(journal, clock) for _ in range(3)]
     seen = list(journal.records_after(first.seq))

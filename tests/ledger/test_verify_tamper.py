@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from appliance.ledger import chain, verify
-from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal, write_head
+from appliance.ledger.journal import DB_NAME, HEAD_NAME, Journal
+from appliance.ledger.journal_head import write_head
 from appliance.ledger.verify import verify_database
 from appliance.pos.fiscal import original_from_payload, ticket_payload
 from appliance.pos.tender import Tender, validate
