@@ -104,6 +104,26 @@ class JournalReader:
         for row in rows:
             yield JournalRecord.from_row(row)
 
+    def cash_session_records(self) -> Iterator[JournalRecord]:
+        """The open cash session as journaled: its CASH_SESSION_OPEN event, then every TICKET
+        and EVENT after it in seq order; nothing when no session is open (none yet, or the
+        last one closed). The session is kept nowhere else: after a restart the Till rebuilds
+        it from these records, so the drawer never disagrees with the journal."""
+        row = self.connection.execute(
+            "SELECT seq FROM journal WHERE rtype = 'EVENT' AND json_extract(payload, '$.code')"
+            " IN ('CASH_SESSION_OPEN', 'CASH_SESSION_CLOSE') ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        opening = self.record(row[0]) if row else None
+        if opening is None or opening.payload["code"] != "CASH_SESSION_OPEN":
+            return
+        yield opening
+        rows = self.connection.execute(
+            "SELECT * FROM journal WHERE seq > ? AND rtype IN ('TICKET', 'EVENT') ORDER BY seq",
+            (opening.seq,),
+        )
+        for row in rows:
+            yield JournalRecord.from_row(row)
+
     def records_after(self, seq: int) -> Iterator[JournalRecord]:
         """Every record with a seq greater than `seq`, in seq order (e.g. to replay the open
         cash session from its last closure). Streams in pages of `PAGE` records by seq: memory

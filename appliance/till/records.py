@@ -170,14 +170,9 @@ class Recorder:
 
     def current_session(self) -> CashSession | None:
         """The open cash session rebuilt from the journal, or None when closed."""
-        rows = self.journal.connection.execute(
-            "SELECT seq FROM journal WHERE rtype = 'EVENT' AND json_extract(payload, '$.code')"
-            " IN ('CASH_SESSION_OPEN', 'CASH_SESSION_CLOSE') ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        if rows is None:
-            return None
-        opening = self.journal.record(rows[0])
-        if opening is None or opening.payload["code"] != "CASH_SESSION_OPEN":
+        records = self.journal.cash_session_records()
+        opening = next(records, None)
+        if opening is None:
             return None
         details = opening.payload.get("details", {})
         at = parse_utc_iso(opening.created_utc)
@@ -186,12 +181,8 @@ class Recorder:
             session = CashSession.open(at, "", denominations=denominations)
         else:
             session = CashSession.open(at, "", float_total=int(details.get("float", 0)))
-        cursor = self.journal.connection.execute(
-            "SELECT * FROM journal WHERE seq > ? AND rtype IN ('TICKET', 'EVENT') ORDER BY seq",
-            (opening.seq,),
-        )
-        for row in cursor:
-            session = _replay(session, JournalRecord.from_row(row))
+        for record in records:
+            session = _replay(session, record)
         return session
 
 

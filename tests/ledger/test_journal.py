@@ -224,3 +224,20 @@ def test_records_after_streams_later_records_in_seq_order_across_pages(journal, 
     assert next(streamed).seq == later[0].seq
     appended = sell(journal, clock)  # appending while iterating: nothing lost, no error
     assert [record.seq for record in streamed][-1] == appended.seq
+
+
+def test_cash_session_records_run_from_the_last_opening_until_it_closes(journal, clock):
+    assert list(journal.cash_session_records()) == []  # no session yet
+    sell(journal, clock)  # sold before any session: not part of one
+    journal.event("CASH_SESSION_OPEN", details={"float": 5000})
+    journal.event("CASH_SESSION_CLOSE")
+    assert list(journal.cash_session_records()) == []  # the last session is closed
+    opening = journal.event("CASH_SESSION_OPEN", details={"float": 1000})
+    ticket = sell(journal, clock)
+    cash_in = journal.event("CASH_IN", details={"amount": 200, "reason": "monnaie"})
+    journal.duplicate(ticket.type_seq)  # neither a ticket nor an event: no cash moved
+    session = list(journal.cash_session_records())
+    assert [record.seq for record in session] == [opening.seq, ticket.seq, cash_in.seq]
+    assert session[0].payload["details"] == {"float": 1000}
+    journal.event("CASH_SESSION_CLOSE")
+    assert list(journal.cash_session_records()) == []
