@@ -1,6 +1,6 @@
 """Export the journal as a self-describing, independently verifiable ZIP archive.
 
-Contents (`reference/nf525.md` section 4.6):
+Contents (the format itself: `FORMAT_MD` below, copied into the archive as `FORMAT.md`):
 - `journal.jsonl`: every record, one JSON object a line, the authoritative data (the payload is
   kept as the exact canonical text that was hashed);
 - `tickets.csv`, `ticket_lines.csv`, `closures.csv`, `events.csv`, `duplicates.csv`:
@@ -18,6 +18,7 @@ are appended: the archiving operation is itself traced in the chain.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -29,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.ledger import chain
-from appliance.ledger.journal import Journal, JournalRecord
+from appliance.ledger.journal import Journal
+from appliance.ledger.records import JournalRecord
 
 FORMAT_MD = """# Journal fiscal : format de l'archive
 
@@ -76,6 +78,9 @@ Il faut Python 3.11 ou plus et le paquet `cryptography` (`pip install cryptograp
 Code de sortie 0 : intègre ; 1 : premier enregistrement en défaut et raison ; 2 : erreur.
 Comparez l'empreinte de clé affichée avec celle imprimée sur les tickets et les rapports Z.
 """
+
+
+Producer = Callable[[], Iterator[bytes]]  # the chunks of one member of the archive
 
 
 @dataclass(frozen=True)
@@ -133,70 +138,139 @@ def _csv(header: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def _tickets(journal: Journal, last: int) -> Iterator[bytes]:
-    def rows() -> Iterator[list[Any]]:
-        for r in _rows(journal, last, "TICKET"):
-            p = r.payload
-            payments = " + ".join(f"{i['method']} {_amount(i['amount'])}" for i in p["payments"])
-            yield [r.seq, r.type_seq, int(r.training), p["kind"], r.created_utc, p["business_date"],
-                   _amount(p["total_ht"]), _amount(p["total_vat"]), _amount(p["total_ttc"]),
-                   payments, _amount(p["change"]), _amount(p["rounding"]),
-                   p.get("seller", {}).get("name", ""), p.get("ref", {}).get("type_seq", ""),
-                   r.hash]
-    return _csv(["seq", "ticket", "ecole", "type", "horodatage_utc", "journee", "total_ht",
-                 "total_tva", "total_ttc", "paiements", "rendu", "arrondi", "vendeur",
-                 "ticket_origine", "hash"], rows())
+def _ticket_rows(r: JournalRecord) -> Iterator[list[Any]]:
+    p = r.payload
+    payments = " + ".join(f"{i['method']} {_amount(i['amount'])}" for i in p["payments"])
+    yield [r.seq, r.type_seq, int(r.training), p["kind"], r.created_utc, p["business_date"],
+           _amount(p["total_ht"]), _amount(p["total_vat"]), _amount(p["total_ttc"]),
+           payments, _amount(p["change"]), _amount(p["rounding"]),
+           p.get("seller", {}).get("name", ""), p.get("ref", {}).get("type_seq", ""), r.hash]
 
 
-def _lines(journal: Journal, last: int) -> Iterator[bytes]:
-    def rows() -> Iterator[list[Any]]:
-        for r in _rows(journal, last, "TICKET"):
-            for line in r.payload["lines"]:
-                yield [r.seq, r.type_seq, int(r.training), line["n"], line["product_id"],
-                       line["label"], _quantity(line["qty_milli"]), _amount(line["unit_price"]),
-                       _amount(line.get("orig_unit_price", line["unit_price"])),
-                       _amount(line["line_discount"] + line["ticket_discount"]),
-                       _amount(line["vat_bp"]), _amount(line["total_ht"]),
-                       _amount(line["total_vat"]), _amount(line["total_ttc"])]
-    return _csv(["seq", "ticket", "ecole", "ligne", "produit", "libelle", "quantite",
-                 "prix_unitaire", "prix_origine", "remises", "taux_tva", "total_ht",
-                 "total_tva", "total_ttc"], rows())
+def _line_rows(r: JournalRecord) -> Iterator[list[Any]]:
+    for line in r.payload["lines"]:
+        yield [r.seq, r.type_seq, int(r.training), line["n"], line["product_id"],
+               line["label"], _quantity(line["qty_milli"]), _amount(line["unit_price"]),
+               _amount(line.get("orig_unit_price", line["unit_price"])),
+               _amount(line["line_discount"] + line["ticket_discount"]),
+               _amount(line["vat_bp"]), _amount(line["total_ht"]),
+               _amount(line["total_vat"]), _amount(line["total_ttc"])]
 
 
-def _closures(journal: Journal, last: int) -> Iterator[bytes]:
-    def rows() -> Iterator[list[Any]]:
-        for r in _rows(journal, last, "CLOSURE"):
-            p = r.payload
-            yield [r.seq, p["level"], p["no"], p["period"]["from"], p["period"]["to"],
-                   p["counts"]["tickets"], _amount(p["totals"]["sales_ttc"]),
-                   _amount(p["totals"]["returns_ttc_abs"]), _amount(p["totals"]["net_ttc"]),
-                   _amount(p["totals"]["net_ht"]), _amount(p["totals"]["net_vat"]),
-                   _amount(p["gt"]["fiscal_year_net"]), _amount(p["gt"]["perpetual_net"]),
-                   _amount(p["gt"]["perpetual_abs"]), r.hash]
-    return _csv(["seq", "niveau", "numero", "du", "au", "tickets", "ventes_ttc", "retours_ttc",
-                 "net_ttc", "net_ht", "net_tva", "gt_exercice", "gt_perpetuel",
-                 "gt_perpetuel_absolu", "hash"], rows())
+def _closure_rows(r: JournalRecord) -> Iterator[list[Any]]:
+    p = r.payload
+    totals, gt = p["totals"], p["gt"]
+    yield [r.seq, p["level"], p["no"], p["period"]["from"], p["period"]["to"],
+           p["counts"]["tickets"], _amount(totals["sales_ttc"]),
+           _amount(totals["returns_ttc_abs"]), _amount(totals["net_ttc"]),
+           _amount(totals["net_ht"]), _amount(totals["net_vat"]),
+           _amount(gt["fiscal_year_net"]), _amount(gt["perpetual_net"]),
+           _amount(gt["perpetual_abs"]), r.hash]
 
 
-def _events(journal: Journal, last: int) -> Iterator[bytes]:
-    def rows() -> Iterator[list[Any]]:
-        for r in _rows(journal, last, "EVENT"):
-            p = r.payload
-            yield [r.seq, r.type_seq, r.created_utc, p["code"], p.get("jet", ""),
-                   p.get("label", ""), json.dumps(p.get("details", {}), ensure_ascii=False),
-                   r.hash]
-    return _csv(["seq", "numero", "horodatage_utc", "code", "jet", "libelle", "details",
-                 "hash"], rows())
+def _event_rows(r: JournalRecord) -> Iterator[list[Any]]:
+    p = r.payload
+    yield [r.seq, r.type_seq, r.created_utc, p["code"], p.get("jet", ""), p.get("label", ""),
+           json.dumps(p.get("details", {}), ensure_ascii=False), r.hash]
 
 
-def _duplicates(journal: Journal, last: int) -> Iterator[bytes]:
-    def rows() -> Iterator[list[Any]]:
-        for r in _rows(journal, last, "DUPLICATE"):
-            p = r.payload
-            yield [r.seq, r.type_seq, int(r.training), r.created_utc, p["of"]["type_seq"],
-                   p["copy_no"], p["channel"], r.hash]
-    return _csv(["seq", "numero", "ecole", "horodatage_utc", "ticket", "copie", "canal",
-                 "hash"], rows())
+def _duplicate_rows(r: JournalRecord) -> Iterator[list[Any]]:
+    p = r.payload
+    yield [r.seq, r.type_seq, int(r.training), r.created_utc, p["of"]["type_seq"],
+           p["copy_no"], p["channel"], r.hash]
+
+
+# The spreadsheet views: file, record type, header, and the rows of one record.
+VIEWS: tuple[tuple[str, str, list[str], Callable[[JournalRecord], Iterator[list[Any]]]], ...] = (
+    ("tickets.csv", "TICKET",
+     ["seq", "ticket", "ecole", "type", "horodatage_utc", "journee", "total_ht", "total_tva",
+      "total_ttc", "paiements", "rendu", "arrondi", "vendeur", "ticket_origine", "hash"],
+     _ticket_rows),
+    ("ticket_lines.csv", "TICKET",
+     ["seq", "ticket", "ecole", "ligne", "produit", "libelle", "quantite", "prix_unitaire",
+      "prix_origine", "remises", "taux_tva", "total_ht", "total_tva", "total_ttc"],
+     _line_rows),
+    ("closures.csv", "CLOSURE",
+     ["seq", "niveau", "numero", "du", "au", "tickets", "ventes_ttc", "retours_ttc", "net_ttc",
+      "net_ht", "net_tva", "gt_exercice", "gt_perpetuel", "gt_perpetuel_absolu", "hash"],
+     _closure_rows),
+    ("events.csv", "EVENT",
+     ["seq", "numero", "horodatage_utc", "code", "jet", "libelle", "details", "hash"],
+     _event_rows),
+    ("duplicates.csv", "DUPLICATE",
+     ["seq", "numero", "ecole", "horodatage_utc", "ticket", "copie", "canal", "hash"],
+     _duplicate_rows),
+)
+
+
+def _view(journal: Journal, last_seq: int, rtype: str, header: list[str],
+          rows_of: Callable[[JournalRecord], Iterator[list[Any]]]) -> Iterator[bytes]:
+    return _csv(header, (row for record in _rows(journal, last_seq, rtype)
+                         for row in rows_of(record)))
+
+
+def _producers(journal: Journal, last_seq: int) -> list[tuple[str, Producer]]:
+    """Every member of the archive but the manifest, in order, each read as it is written."""
+    here = Path(__file__).parent
+    public_pem = journal.public_key_pem()
+    return [
+        ("journal.jsonl", lambda: _jsonl(journal, last_seq)),
+        *((name, functools.partial(_view, journal, last_seq, rtype, header, rows_of))
+          for name, rtype, header, rows_of in VIEWS),
+        ("public_key.pem", lambda: iter([public_pem])),
+        ("FORMAT.md", lambda: iter([FORMAT_MD.encode()])),
+        ("verify.py", lambda: iter([(here / "verify.py").read_bytes()])),
+        ("chain.py", lambda: iter([(here / "chain.py").read_bytes()])),
+    ]
+
+
+def _write_members(archive: zipfile.ZipFile, producers: list[tuple[str, Producer]]
+                   ) -> dict[str, str]:
+    """Stream each member into `archive`; returns the SHA-256 of each."""
+    digests: dict[str, str] = {}
+    for name, produce in producers:
+        digest = hashlib.sha256()
+        with archive.open(name, "w", force_zip64=True) as member:
+            for chunk in produce():
+                digest.update(chunk)
+                member.write(chunk)
+        digests[name] = digest.hexdigest()
+    return digests
+
+
+def _manifest(journal: Journal, init: JournalRecord, last: JournalRecord, kind: str,
+              digests: dict[str, str]) -> bytes:
+    counts: dict[str, int] = {}
+    for (rtype, number) in journal.connection.execute(
+            "SELECT rtype, COUNT(*) FROM journal WHERE seq <= ? GROUP BY rtype", (last.seq,)):
+        counts[rtype] = number
+    return json.dumps({
+        "format": chain.FMT,
+        "register": journal.settings.register,
+        "shop": init.payload["shop"],
+        "software": init.payload["software"],
+        "kind": kind,
+        "first_seq": 1,
+        "prev_hash": chain.ZERO_HASH,
+        "last_seq": last.seq,
+        "last_hash": last.hash,
+        "counts": counts,
+        "public_key": init.payload["public_key"],
+        "key_id": init.payload["key_id"],
+        "last_created_utc": last.created_utc,
+        "files": digests,
+    }, ensure_ascii=False, sort_keys=True, indent=1).encode()
+
+
+def _journal_archive(journal: Journal, archive: dict[str, Any]) -> JournalRecord:
+    """The ARCHIVE record of a written archive, numbered, and its ARCHIVE_DONE event, in one
+    transaction."""
+    with journal.transaction() as tx:
+        previous = tx.connection.execute(
+            "SELECT COUNT(*) FROM journal WHERE rtype = 'ARCHIVE'").fetchone()[0]
+        record = tx.append("ARCHIVE", {"no": previous + 1, **archive})
+        tx.event("ARCHIVE_DONE", details={"archive_seq": record.seq, "file": archive["file"]})
+    return record
 
 
 def export_archive(journal: Journal, out: Path, *, kind: str = "ADHOC") -> ExportResult:
@@ -204,51 +278,11 @@ def export_archive(journal: Journal, out: Path, *, kind: str = "ADHOC") -> Expor
     last = journal.last_record()
     init = journal.record(1)
     assert init is not None
-    here = Path(__file__).parent
-    public_pem = journal.public_key_pem()
-    producers: list[tuple[str, Callable[[], Iterator[bytes]]]] = [
-        ("journal.jsonl", lambda: _jsonl(journal, last.seq)),
-        ("tickets.csv", lambda: _tickets(journal, last.seq)),
-        ("ticket_lines.csv", lambda: _lines(journal, last.seq)),
-        ("closures.csv", lambda: _closures(journal, last.seq)),
-        ("events.csv", lambda: _events(journal, last.seq)),
-        ("duplicates.csv", lambda: _duplicates(journal, last.seq)),
-        ("public_key.pem", lambda: iter([public_pem])),
-        ("FORMAT.md", lambda: iter([FORMAT_MD.encode()])),
-        ("verify.py", lambda: iter([(here / "verify.py").read_bytes()])),
-        ("chain.py", lambda: iter([(here / "chain.py").read_bytes()])),
-    ]
-    counts: dict[str, int] = {}
-    for (rtype, number) in journal.connection.execute(
-            "SELECT rtype, COUNT(*) FROM journal WHERE seq <= ? GROUP BY rtype", (last.seq,)):
-        counts[rtype] = number
+    producers = _producers(journal, last.seq)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".part")
-    digests: dict[str, str] = {}
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, produce in producers:
-            digest = hashlib.sha256()
-            with archive.open(name, "w", force_zip64=True) as member:
-                for chunk in produce():
-                    digest.update(chunk)
-                    member.write(chunk)
-            digests[name] = digest.hexdigest()
-        manifest = json.dumps({
-            "format": chain.FMT,
-            "register": journal.settings.register,
-            "shop": init.payload["shop"],
-            "software": init.payload["software"],
-            "kind": kind,
-            "first_seq": 1,
-            "prev_hash": chain.ZERO_HASH,
-            "last_seq": last.seq,
-            "last_hash": last.hash,
-            "counts": counts,
-            "public_key": init.payload["public_key"],
-            "key_id": init.payload["key_id"],
-            "last_created_utc": last.created_utc,
-            "files": digests,
-        }, ensure_ascii=False, sort_keys=True, indent=1).encode()
+        manifest = _manifest(journal, init, last, kind, _write_members(archive, producers))
         archive.writestr("manifest.json", manifest)
         manifest_sha = hashlib.sha256(manifest).hexdigest()
         signature = journal.sign_digest(bytes.fromhex(manifest_sha))
@@ -257,12 +291,8 @@ def export_archive(journal: Journal, out: Path, *, kind: str = "ADHOC") -> Expor
         os.fsync(handle.fileno())
         file_sha = hashlib.file_digest(handle, "sha256").hexdigest()
     os.replace(temporary, out)
-    with journal.transaction() as tx:
-        previous = tx.connection.execute(
-            "SELECT COUNT(*) FROM journal WHERE rtype = 'ARCHIVE'").fetchone()[0]
-        record = tx.append("ARCHIVE", {
-            "no": previous + 1, "kind": kind, "from_seq": 1, "to_seq": last.seq,
-            "file": out.name, "file_sha256": file_sha, "manifest_sha256": manifest_sha,
-        })
-        tx.event("ARCHIVE_DONE", details={"archive_seq": record.seq, "file": out.name})
+    record = _journal_archive(journal, {
+        "kind": kind, "from_seq": 1, "to_seq": last.seq, "file": out.name,
+        "file_sha256": file_sha, "manifest_sha256": manifest_sha,
+    })
     return ExportResult(out, last.seq, file_sha, record)
