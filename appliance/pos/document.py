@@ -24,6 +24,7 @@ from appliance.pos.receipt import (
 from appliance.pos.session import SessionFigures
 from appliance.pos.tax import DEFAULT_VAT_TABLE, VatTable
 from appliance.pos.tender import Sale
+from appliance.pos.ticket import TicketTotals
 from appliance.pos.timestamps import parse_utc_iso
 
 METHOD_LABELS: Mapping[str, str] = {
@@ -65,37 +66,22 @@ def build_receipt(
 ) -> Receipt:
     """The receipt of `sale` (a reprint passes `duplicate_number`: same content, marked)."""
     ticket, totals, settlement = sale.ticket, sale.totals, sale.settlement
-    lines = tuple(
-        ReceiptLine(
-            label=figures.line.label,
-            quantity_milli=figures.line.qty_milli,
-            unit_price_cents=figures.line.unit_price,
-            total_cents=figures.gross - figures.line_discount,
-            vat_code=vat_table.code(figures.line.vat_bp),
-            original_unit_price_cents=figures.line.original_unit_price,
-            discount_label=figures.line.discount.label if figures.line.discount else "",
-            discount_cents=figures.line_discount,
-        )
-        for figures in totals.lines
-    )
-    vat_rows = tuple(
-        VatRow(vat_table.code(rate.rate_bp), rate.rate_bp, rate.ht, rate.vat, rate.ttc)
-        for rate in totals.vat
-    )
-    tenders = tuple(
-        TenderRow(method_label(tender.method, method_labels), tender.amount)
-        for tender in settlement.tenders
-    )
     return Receipt(
         shop=shop,
         register_name=register_name,
         ticket_number=ticket_number,
         issued_at=issued_at,
-        lines=lines,
-        vat_rows=vat_rows,
+        lines=_receipt_lines(totals, vat_table),
+        vat_rows=tuple(
+            VatRow(vat_table.code(rate.rate_bp), rate.rate_bp, rate.ht, rate.vat, rate.ttc)
+            for rate in totals.vat
+        ),
         total_ht_cents=totals.total_ht,
         total_ttc_cents=totals.total_ttc,
-        tenders=tenders,
+        tenders=tuple(
+            TenderRow(method_label(tender.method, method_labels), tender.amount)
+            for tender in settlement.tenders
+        ),
         change_cents=settlement.change,
         kind=ticket.kind,
         seller=ticket.seller.name if ticket.seller else "",
@@ -112,6 +98,24 @@ def build_receipt(
         training=ticket.training,
         header_lines=header_lines,
         footer_lines=footer_lines,
+    )
+
+
+def _receipt_lines(totals: TicketTotals, vat_table: VatTable) -> tuple[ReceiptLine, ...]:
+    """The printed lines: the total after the line's own discount (the ticket discount is
+    printed once, under the lines), the VAT letter instead of the rate."""
+    return tuple(
+        ReceiptLine(
+            label=figures.line.label,
+            quantity_milli=figures.line.qty_milli,
+            unit_price_cents=figures.line.unit_price,
+            total_cents=figures.gross - figures.line_discount,
+            vat_code=vat_table.code(figures.line.vat_bp),
+            original_unit_price_cents=figures.line.original_unit_price,
+            discount_label=figures.line.discount.label if figures.line.discount else "",
+            discount_cents=figures.line_discount,
+        )
+        for figures in totals.lines
     )
 
 
