@@ -276,18 +276,9 @@ def ticket_audit(  # noqa: PLR0911 - one return per rule
     try:
         lines = payload["lines"]
         ttc_mode = payload["price_mode"] == "TTC"
-        rates: dict[int, tuple[int, int, int]] = {}
-        for line in lines:  # one pass: each line's own rules, then its rate's sums
-            ht, vat, ttc = line["total_ht"], line["total_vat"], line["total_ttc"]
-            if ht + vat != ttc:
-                return f"line {line['n']}: HT + TVA != TTC", None
-            final = line["gross"] - line["line_discount"] - line["ticket_discount"]
-            if final != (ttc if ttc_mode else ht):
-                return f"line {line['n']}: amount after discounts does not match its total", None
-            rate_bp = line["vat_bp"]
-            before = rates.get(rate_bp)
-            rates[rate_bp] = (ht, vat, ttc) if before is None else (
-                before[0] + ht, before[1] + vat, before[2] + ttc)
+        rates = _sums_by_rate(lines, ttc_mode)
+        if isinstance(rates, str):
+            return rates, None
         vat_rows = tuple([(row["vat_bp"], row["base_ht"], row["vat"], row["ttc"])
                           for row in payload["vat"]])
         if {row[0] for row in vat_rows} != rates.keys() or len(vat_rows) != len(rates):
@@ -319,6 +310,25 @@ def ticket_audit(  # noqa: PLR0911 - one return per rule
                       total_ttc, total_ht, total_vat, rounding, vat_rows, tuple(payments))
     except (KeyError, TypeError) as error:
         return f"malformed ticket: {error!r}", None
+
+
+def _sums_by_rate(lines: list[dict[str, Any]], ttc_mode: bool
+                  ) -> str | dict[int, tuple[int, int, int]]:
+    """What is wrong with a line, or HT, VAT and TTC summed per VAT rate: one pass over the
+    lines, each line's own rules, then its rate's sums."""
+    rates: dict[int, tuple[int, int, int]] = {}
+    for line in lines:
+        ht, vat, ttc = line["total_ht"], line["total_vat"], line["total_ttc"]
+        if ht + vat != ttc:
+            return f"line {line['n']}: HT + TVA != TTC"
+        final = line["gross"] - line["line_discount"] - line["ticket_discount"]
+        if final != (ttc if ttc_mode else ht):
+            return f"line {line['n']}: amount after discounts does not match its total"
+        rate_bp = line["vat_bp"]
+        before = rates.get(rate_bp)
+        rates[rate_bp] = (ht, vat, ttc) if before is None else (
+            before[0] + ht, before[1] + vat, before[2] + ttc)
+    return rates
 
 
 def ticket_problem(payload: dict[str, Any]) -> str | None:
