@@ -89,6 +89,8 @@ def _like(term: str) -> str:
 class AccountCache(CacheFile):
     """The customer accounts of one register, in their own SQLite file."""
 
+    TABLE = "account"
+
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
 
@@ -152,17 +154,6 @@ class AccountCache(CacheFile):
         self.set_meta("watermark", modified)
 
     # -- reading (the sale) -------------------------------------------------------------------
-
-    def modified_of(self, account_id: str) -> str | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT modified FROM account WHERE id = ?", (account_id,)
-            ).fetchone()
-        return row[0] if row else None
-
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT count(*) FROM account").fetchone()[0]
 
     def by_id(self, account_id: str) -> CachedAccount | None:
         with self._lock:

@@ -12,11 +12,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 
 class CacheFile:
     """The connection, its lock, write transactions and the small `meta` table every cache
-    keeps (watermarks, names); `schema` must create `meta(key PRIMARY KEY, value)`."""
+    keeps (watermarks, names); `schema` must create `meta(key PRIMARY KEY, value)` and the
+    cached rows' table `TABLE`, keyed by Kafinea's `id` with its `modified` time."""
+
+    TABLE: ClassVar[str]
 
     def __init__(self, path: Path, schema: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,3 +58,19 @@ class CacheFile:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def modified_of(self, row_id: str) -> str | None:
+        """The modification time held for a cached row (a refresh skips unchanged ones)."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT modified FROM {self.TABLE} WHERE id = ?",  # noqa: S608 - a class constant
+                (row_id,),
+            ).fetchone()
+        return row[0] if row else None
+
+    def count(self) -> int:
+        with self._lock:
+            count: int = self._db.execute(
+                f"SELECT count(*) FROM {self.TABLE}"  # noqa: S608 - a class constant
+            ).fetchone()[0]
+        return count

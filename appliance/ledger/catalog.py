@@ -209,6 +209,8 @@ _MATCHING = (
 class Catalog(CacheFile):
     """The catalogue cache of one register, in its own SQLite file."""
 
+    TABLE = "product"
+
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
         self._register_text: str | None = None
@@ -281,18 +283,6 @@ class Catalog(CacheFile):
 
     def refreshed_at(self) -> str:
         return self.meta("refreshed_at") or ""
-
-    def modified_of(self, product_id: str) -> str | None:
-        """The modification time held for a product (a refresh skips unchanged ones)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT modified FROM product WHERE id = ?", (product_id,)
-            ).fetchone()
-        return row[0] if row else None
-
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT count(*) FROM product").fetchone()[0]
 
     def by_id(self, product_id: str) -> CatalogProduct | None:
         return self._one(_SELECT + " WHERE id = ?", product_id)
