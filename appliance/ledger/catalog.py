@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from appliance.ledger.cache_file import CacheFile
 from appliance.pos.receipt import ShopIdentity
@@ -330,7 +331,7 @@ class Catalog(CacheFile):
                 )
         return [_product(row) for row in rows[:limit]]
 
-    def _containing(self, query: str, limit: int) -> list[tuple]:
+    def _containing(self, query: str, limit: int) -> list[tuple[Any, ...]]:
         words = query.split(" ")
         long_words = [word for word in words if len(word) >= _TRIGRAM]
         if long_words:
@@ -385,7 +386,7 @@ def _upsert(db: sqlite3.Connection, product: CatalogProduct) -> None:
     db.execute("INSERT INTO product_search(rowid, text) VALUES (?, ?)", (rowid, text))
 
 
-def _product(row: tuple) -> CatalogProduct:
+def _product(row: tuple[Any, ...]) -> CatalogProduct:
     product_id, name, code, barcode, category, price_ttc, price_ht, vat_bp, unit, modified = row
     return CatalogProduct(
         id=product_id,

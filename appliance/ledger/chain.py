@@ -32,8 +32,10 @@ from zoneinfo import ZoneInfo
 
 try:  # optional: parses and re-encodes a payload ten times faster than the json module
     import orjson
+
+    HAVE_ORJSON = True
 except ImportError:  # an auditor's plain Python: the exact path alone, same verdicts
-    orjson = None
+    HAVE_ORJSON = False
 
 FMT = 1
 ZERO_HASH = "0" * 64
@@ -144,7 +146,7 @@ def read_canonical_fast(text: bytes) -> Any | None:
     them, as `canonical_bytes` does), and is NFC. Texts with an escape (rare: a label with a
     quote) take the exact path, so that splitting at '"' finds the strings.
     """
-    if orjson is None:
+    if not HAVE_ORJSON:
         return None
     try:
         value = orjson.loads(text)

@@ -144,9 +144,10 @@ class Outbox:
         return self._count(Status.FAILED)
 
     def _count(self, status: Status) -> int:
-        return self._db.execute(
+        count: int = self._db.execute(
             "SELECT count(*) FROM outbox WHERE status = ?", (status.value,)
         ).fetchone()[0]
+        return count
 
     def failed(self) -> list[OutboxRow]:
         rows = self._db.execute(

@@ -21,13 +21,14 @@ import types
 import typing
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from appliance.pos.parking import Parked, ParkingLot
 from appliance.pos.ticket import Ticket
 
 PARKED_NAME = "parked.sqlite"  # in the data directory
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS parked (
@@ -48,7 +49,7 @@ def ticket_to_json(ticket: Ticket) -> str:
 
 def ticket_from_json(text: str) -> Ticket:
     try:
-        return _decode(Ticket, json.loads(text))
+        return _instance(Ticket, json.loads(text))
     except (KeyError, TypeError, ValueError) as error:
         raise ParkedStoreError(f"ticket en attente illisible : {error!r}") from error
 
@@ -71,10 +72,16 @@ def _decode(hint: Any, value: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_decode(args[0], item) for item in value)
         return tuple(_decode(arg, item) for arg, item in zip(args, value, strict=True))
-    if dataclasses.is_dataclass(hint):
-        fields = _hints(hint)
-        return hint(**{name: _decode(fields[name], item) for name, item in value.items()})
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _instance(hint, value)
     return _scalar(hint, value)
+
+
+def _instance(cls: type[T], value: dict[str, Any]) -> T:
+    """An instance of `cls`, a `pos` dataclass, each field decoded by its type hint."""
+    plain: type = cls  # for `cache`: mypy does not see a type[T] as Hashable, which it is
+    fields = _hints(plain)
+    return cls(**{name: _decode(fields[name], item) for name, item in value.items()})
 
 
 def _scalar(hint: Any, value: Any) -> Any:

@@ -42,17 +42,17 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-if __package__:
+if __package__ or TYPE_CHECKING:  # mypy checks this file as the package's module
     from appliance.ledger import chain
 else:  # run from an exported archive: chain.py sits beside this file
-    import chain  # type: ignore[no-redef]
+    import chain
 
 BATCH = 2048  # records per worker batch; at most 2 x workers batches in flight
 SIGNATURE = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
@@ -617,10 +617,10 @@ class DatabaseSource(Source):
     def first(self) -> Row | None:
         connection = _connect(self.uri)
         try:
-            return connection.execute(
-                SELECT_ROWS + " ORDER BY seq LIMIT 1").fetchone()
+            row: Row | None = connection.execute(SELECT_ROWS + " ORDER BY seq LIMIT 1").fetchone()
         finally:
             connection.close()
+        return row
 
     def jobs(self) -> Iterator[Job]:
         connection = _connect(self.uri)
