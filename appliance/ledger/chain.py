@@ -53,31 +53,31 @@ def _normalise(value: Any, path: str) -> Any:
         return value
     if isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise CanonicalError(f"{path}: integer out of range: {value}")
+            raise CanonicalError(f"{path} : entier hors limites : {value}")
         return value
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            raise CanonicalError(f"{path}: string is not valid Unicode") from error
+            raise CanonicalError(f"{path} : chaîne Unicode invalide") from error
         return unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise CanonicalError(f"{path}: key {key!r} is not a string")
+                raise CanonicalError(f"{path} : la clé {key!r} n'est pas une chaîne")
             name = unicodedata.normalize("NFC", key)
             if name in result:
-                raise CanonicalError(f"{path}: duplicate key {name!r} after NFC normalisation")
+                raise CanonicalError(f"{path} : clé {name!r} en double après normalisation NFC")
             result[name] = _normalise(item, f"{path}.{name}")
         return result
     if isinstance(value, list | tuple):
         return [_normalise(item, f"{path}[{index}]") for index, item in enumerate(value)]
     if value is None:
-        raise CanonicalError(f"{path}: null is not allowed (omit the key instead)")
+        raise CanonicalError(f"{path} : null interdit (omettez la clé)")
     if isinstance(value, float):
-        raise CanonicalError(f"{path}: float {value!r} is not allowed (use integer cents)")
-    raise CanonicalError(f"{path}: unsupported type {type(value).__name__}")
+        raise CanonicalError(f"{path} : nombre à virgule {value!r} interdit (montants en centimes)")
+    raise CanonicalError(f"{path} : type non pris en charge : {type(value).__name__}")
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -88,7 +88,7 @@ def canonical_bytes(value: Any) -> bytes:
 
 
 def _refuse(text: str) -> Any:
-    raise CanonicalError(f"number {text} is not an integer")
+    raise CanonicalError(f"le nombre {text} n'est pas un entier")
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -112,7 +112,7 @@ def loads_strict(text: str | bytes) -> Any:
     try:
         return _STRICT.decode(text if isinstance(text, str) else text.decode("utf-8"))
     except ValueError as error:
-        raise CanonicalError(f"not JSON: {error}") from None
+        raise CanonicalError(f"JSON illisible : {error}") from None
 
 
 def check_canonical(text: bytes, value: Any) -> None:
@@ -128,7 +128,7 @@ def check_canonical(text: bytes, value: Any) -> None:
               and (text.isascii() or unicodedata.is_normalized("NFC", text.decode("utf-8"))))
     again = _ENCODER.encode(value).encode("utf-8") if simple else canonical_bytes(value)
     if again != text:
-        raise CanonicalError("not in canonical form")
+        raise CanonicalError("forme non canonique")
 
 
 _BARE_JSON = b"{}[],:-0123456789"  # what a canonical text holds outside strings and booleans
@@ -212,7 +212,7 @@ def record_hash(envelope: bytes) -> str:
 def parse_utc(text: str) -> datetime:
     """Read "2026-03-01T10:15:02.123Z" (exactly that shape: 24 characters ending in Z)."""
     if len(text) != 24 or text[-1] != "Z" or text[10] != "T":
-        raise ValueError(f"not a UTC timestamp: {text!r}")
+        raise ValueError(f"horodatage UTC illisible : {text!r}")
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
@@ -284,34 +284,34 @@ def ticket_audit(  # noqa: PLR0911 - one return per rule
         vat_rows = tuple([(row["vat_bp"], row["base_ht"], row["vat"], row["ttc"])
                           for row in payload["vat"]])
         if {row[0] for row in vat_rows} != rates.keys() or len(vat_rows) != len(rates):
-            return "VAT rows do not match the rates of the lines", None
+            return "les lignes de TVA ne correspondent pas aux taux des lignes", None
         total_ht = total_vat = total_ttc = 0
         for rate_bp, ht, vat, ttc in vat_rows:
             if rates[rate_bp] != (ht, vat, ttc):
-                return f"VAT row {rate_bp}: does not equal the sum of its lines", None
+                return f"TVA {rate_bp} : différente de la somme de ses lignes", None
             expected = (_round_div(ttc * rate_bp, 10_000 + rate_bp) if ttc_mode
                         else _round_div(ht * rate_bp, 10_000))
             if vat != expected:
-                return (f"VAT row {rate_bp}: {vat} breaks the rounding rule"
-                        f" (expected {expected})"), None
+                return (f"TVA {rate_bp} : {vat} ne suit pas la règle d'arrondi"
+                        f" (attendu {expected})"), None
             total_ht += ht
             total_vat += vat
             total_ttc += ttc
         if (total_ht, total_vat, total_ttc) != (
                 payload["total_ht"], payload["total_vat"], payload["total_ttc"]):
-            return "ticket totals do not equal the VAT rows", None
+            return "les totaux du ticket diffèrent des lignes de TVA", None
         payments = [(item["method"], item["amount"]) for item in payload["payments"]]
         change, rounding = payload["change"], payload["rounding"]
         if sum([amount for _, amount in payments]) - change != total_ttc + rounding:
-            return "payments do not balance the total", None
+            return "les paiements ne soldent pas le total", None
         if payload["line_count"] != len(lines):
-            return "line_count does not match the lines", None
+            return "line_count diffère du nombre de lignes", None
         if change:
             payments.append(("CASH", -change))
         return None, (_COUNTER_OF_KIND[payload["kind"]], len(payload["removed_lines"]),
                       total_ttc, total_ht, total_vat, rounding, vat_rows, tuple(payments))
     except (KeyError, TypeError) as error:
-        return f"malformed ticket: {error!r}", None
+        return f"ticket mal formé : {error!r}", None
 
 
 def _sums_by_rate(lines: list[dict[str, Any]], ttc_mode: bool
@@ -322,10 +322,10 @@ def _sums_by_rate(lines: list[dict[str, Any]], ttc_mode: bool
     for line in lines:
         ht, vat, ttc = line["total_ht"], line["total_vat"], line["total_ttc"]
         if ht + vat != ttc:
-            return f"line {line['n']}: HT + TVA != TTC"
+            return f"ligne {line['n']} : HT + TVA différent du TTC"
         final = line["gross"] - line["line_discount"] - line["ticket_discount"]
         if final != (ttc if ttc_mode else ht):
-            return f"line {line['n']}: amount after discounts does not match its total"
+            return f"ligne {line['n']} : montant après remises différent de son total"
         rate_bp = line["vat_bp"]
         before = rates.get(rate_bp)
         rates[rate_bp] = (ht, vat, ttc) if before is None else (

@@ -1,6 +1,6 @@
 """When the journal closes a period, and what the CLOSURE record says.
 
-Rules (`reference/nf525.md` section 4.4): a DAY closure for every business day with tickets,
+Rules (the format: docs/journal-format.md): a DAY closure for every business day with tickets,
 written by `close_day` (the Z at the end of the day) or automatically by `close_due` when
 the first ticket of a later business day arrives (or when the Till's timer passes the
 cut-off); a MONTH closure once the month of its DAY closures is over; a YEAR closure once the

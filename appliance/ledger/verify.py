@@ -682,7 +682,7 @@ def _signature_ok(public_der: bytes, hash_hex: str, sig: bytes) -> bool:
 def _archive_row(line: bytes) -> Row:
     item = json.loads(line)
     if not isinstance(item["payload"], str):
-        raise TypeError("payload is not a string")
+        raise TypeError("payload n'est pas une chaîne")
     return (item["seq"], item["rtype"], item["training"], item["type_seq"],
             item["created_utc"], item["payload"].encode("utf-8"), item["prev_hash"],
             item["prev_type_hash"],

@@ -1,4 +1,4 @@
-"""The sale domain: pure Python, no I/O, importing nothing else of ours (DESIGN.md section 3).
+"""The sale domain: pure Python, no I/O, importing nothing else of ours (docs/ARCHITECTURE.md).
 
 Everything that touches a disk, a socket, a device, a clock or a screen lives around this
 package and passes plain values in (times as aware datetimes). Modules, one job each:

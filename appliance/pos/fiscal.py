@@ -1,6 +1,6 @@
 """A validated sale as the journal's TICKET payload, and back.
 
-The payload (`reference/nf525.md` section 4.4) is plain data: integers, strings, booleans,
+The payload (its fields: docs/journal-format.md) is plain data: integers, strings, booleans,
 lists and objects, no float and no null (absent values are absent keys), so the journal can
 hash it canonically. It is complete: `sale_from_payload` rebuilds the `Sale` from it, which
 gives three things at once: a reprint (DUPLICATA) renders exactly the original; a return or

@@ -2,9 +2,12 @@
 
 A document is data, not bytes: the ESC/POS renderer (`appliance.devices`), the screen and an
 e-mail all render the same object, so what the customer holds and what the journal recorded
-cannot disagree. Layout follows `reference/nf525.md` section 4.7. Amounts are integer cents,
-quantities integer thousandths; every field is already decided (labels, VAT codes, marks), so
-renderers only lay text out.
+cannot disagree. A receipt carries what French law asks of one: the seller's identity and
+SIRET, date and time, ticket number, each line with its VAT letter, the VAT per rate, totals
+HT and TTC, the payments, and the journal's fiscal lines; a reprint says DUPLICATA and its
+number, a training ticket says it is worthless. Amounts are integer cents, quantities integer
+thousandths; every field is already decided (labels, VAT codes, marks), so renderers only lay
+text out.
 """
 
 from __future__ import annotations

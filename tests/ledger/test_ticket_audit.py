@@ -42,25 +42,27 @@ def _line(payload, **changes):
 
 
 @pytest.mark.parametrize(("tamper", "reason"), [
-    (lambda p: _line(p, total_vat=p["lines"][0]["total_vat"] + 1), "line 1: HT + TVA != TTC"),
-    (lambda p: _line(p, gross=p["lines"][0]["gross"] + 1), "line 1: amount after discounts"),
-    (lambda p: p["vat"].pop(), "VAT rows do not match the rates of the lines"),
-    (lambda p: p["vat"].append(dict(p["vat"][0])), "VAT rows do not match the rates"),
-    (lambda p: p["vat"][0].update(ttc=p["vat"][0]["ttc"] + 1), "does not equal the sum"),
+    (lambda p: _line(p, total_vat=p["lines"][0]["total_vat"] + 1),
+     "ligne 1 : HT + TVA différent du TTC"),
+    (lambda p: _line(p, gross=p["lines"][0]["gross"] + 1), "ligne 1 : montant après remises"),
+    (lambda p: p["vat"].pop(), "les lignes de TVA ne correspondent pas aux taux des lignes"),
+    (lambda p: p["vat"].append(dict(p["vat"][0])), "les lignes de TVA ne correspondent pas"),
+    (lambda p: p["vat"][0].update(ttc=p["vat"][0]["ttc"] + 1), "différente de la somme"),
     (lambda p: [_line(p, total_vat=p["lines"][0]["total_vat"] + 1,
                       total_ht=p["lines"][0]["total_ht"] - 1),
                 p["vat"][[r["vat_bp"] for r in p["vat"]].index(2000)].update(
                     base_ht=p["lines"][0]["total_ht"],
                     vat=p["lines"][0]["total_vat"])],
-     "breaks the rounding rule"),
-    (lambda p: p.update(total_ht=p["total_ht"] + 1), "ticket totals do not equal the VAT rows"),
+     "ne suit pas la règle d'arrondi"),
+    (lambda p: p.update(total_ht=p["total_ht"] + 1),
+     "les totaux du ticket diffèrent des lignes de TVA"),
     (lambda p: p["payments"][0].update(amount=p["payments"][0]["amount"] + 1),
-     "payments do not balance the total"),
-    (lambda p: p.update(change=p["change"] + 1), "payments do not balance the total"),
-    (lambda p: p.update(line_count=3), "line_count does not match the lines"),
-    (lambda p: p.update(kind="GIFT"), "malformed ticket: KeyError('GIFT')"),
-    (lambda p: p.pop("payments"), "malformed ticket: KeyError('payments')"),
-    (lambda p: p.update(lines=None), "malformed ticket: TypeError"),
+     "les paiements ne soldent pas le total"),
+    (lambda p: p.update(change=p["change"] + 1), "les paiements ne soldent pas le total"),
+    (lambda p: p.update(line_count=3), "line_count diffère du nombre de lignes"),
+    (lambda p: p.update(kind="GIFT"), "ticket mal formé : KeyError('GIFT')"),
+    (lambda p: p.pop("payments"), "ticket mal formé : KeyError('payments')"),
+    (lambda p: p.update(lines=None), "ticket mal formé : TypeError"),
 ])
 def test_each_rule_is_refused_with_its_reason(tamper, reason):
     payload = _ticket()
