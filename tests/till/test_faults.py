@@ -6,6 +6,7 @@ the cashier keeps selling; it comes back on the same address. Every ticket must 
 Kafinea exactly once, and the screen's status must have said what was going on.
 """
 
+import itertools
 import random
 import time
 from decimal import Decimal
@@ -94,7 +95,10 @@ def test_faults_and_an_outage_lose_nothing_and_double_nothing(tmp_path):
                 " AND json_extract(payload, '$.code') LIKE 'ERP_%' ORDER BY seq"
             )
         ]
-        assert codes[:2] == ["ERP_OFFLINE", "ERP_ONLINE"]
+        # Transitions only, alternating; the faults may add a round trip before the outage
+        # (a first request can meet the HTTP 500 plan), the outage is the last one.
+        assert all(a != b for a, b in itertools.pairwise(codes))
+        assert codes[-2:] == ["ERP_OFFLINE", "ERP_ONLINE"]
     finally:
         till.close()
         server.stop()
