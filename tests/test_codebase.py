@@ -8,8 +8,11 @@ command (`./dev test`); these are the measures that no tool of the chain checks.
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 from pathlib import Path
 
+import pytest
 from radon.complexity import cc_rank, cc_visit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,3 +78,54 @@ def test_the_allowances_are_still_needed() -> None:
     """An allowance outlives its reason only until this test: split something, drop its line."""
     assert long_modules() >= LONG_MODULES_ALLOWED
     assert long_functions() >= LONG_FUNCTIONS_ALLOWED
+
+
+OUTSIDE = re.compile(
+    r"\.\./shared|\bDESIGN\.md|\bSTYLE\.md|feasibility\.md|nf525\.md|vtiger-webservice\.md"
+    r"|hardware-notes\.md|image-kiosk\.md|pos-anchors\.md|seed-kafinea-setup|kafinea\.md\b"
+)
+
+
+def tracked_files() -> list[Path]:
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    return [REPO / name for name in listed.decode().split("\0") if name]
+
+
+def test_nothing_in_the_repository_points_outside_it() -> None:
+    """A reader with only this repository can follow every reference (docs/ holds them)."""
+    offenders = []
+    for path in tracked_files():
+        if path == Path(__file__) or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        offenders += [
+            f"{path.relative_to(REPO)}:{number}"
+            for number, line in enumerate(text.splitlines(), start=1)
+            if OUTSIDE.search(line)
+        ]
+    assert offenders == []
+
+
+# The last commit before subjects were held to 72 characters; older history stays as it was.
+SUBJECTS_CHECKED_AFTER = "2e35fb4"
+
+
+def test_commit_subjects_fit_in_72_characters() -> None:
+    """A subject says what changed in one line that every tool shows whole; the why goes in
+    the body."""
+    try:
+        subjects = subprocess.run(
+            ["git", "log", "--format=%s", f"{SUBJECTS_CHECKED_AFTER}..HEAD"],
+            cwd=REPO, capture_output=True, check=True, text=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout with this history (a shallow clone or an export)")
+    assert [s for s in subjects if len(s) > 72] == []
