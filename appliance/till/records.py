@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from appliance.ledger.journal import Journal
+from appliance.ledger.journal import Journal, JournalTransaction
 from appliance.ledger.outbox import Kind, enqueue
 from appliance.ledger.records import JournalRecord
 from appliance.pos.fiscal import sale_from_payload, ticket_payload
@@ -41,6 +41,35 @@ class Recorder:
     def _local(self, utc_text: str, fmt: str) -> str:
         return parse_utc_iso(utc_text).astimezone(self.zone).strftime(fmt)
 
+    def _queue(
+        self,
+        tx: JournalTransaction,
+        kind: Kind,
+        ref: str,
+        record: JournalRecord,
+        posted: Mapping[str, Any],
+        **facts: Any,
+    ) -> None:
+        """The outbox row of `record`, in its transaction: what to post, the local date and
+        time it happened, and the journal facts the sync worker writes beside it."""
+        enqueue(
+            tx.connection,
+            kind=kind,
+            ref=ref,
+            payload={
+                "payload": posted,
+                "date": self._local(record.created_utc, "%Y-%m-%d"),
+                "journal_seq": record.seq,
+                "journal_hash": record.hash,
+                **facts,
+            },
+            created_at=record.created_utc,
+            journal_seq=record.seq,
+        )
+
+    def _local_time(self, record: JournalRecord) -> str:
+        return self._local(record.created_utc, "%Y-%m-%d %H:%M:%S")
+
     # -- tickets ----------------------------------------------------------------------------
 
     def ticket(self, sale: Sale) -> Recorded:
@@ -52,21 +81,11 @@ class Recorder:
                 origin = ""
                 if sale.ticket.original is not None:
                     origin = ticket_ref(self.code, sale.ticket.original.number)
-                enqueue(
-                    tx.connection,
-                    kind=Kind.TICKET,
-                    ref=ticket_ref(self.code, record.type_seq),
-                    payload={
-                        "payload": record.payload,
-                        "date": self._local(record.created_utc, "%Y-%m-%d"),
-                        "journal_seq": record.seq,
-                        "journal_hash": record.hash,
-                        "number": record.type_seq,
-                        "origin_ref": origin,
-                    },
-                    created_at=record.created_utc,
-                    journal_seq=record.seq,
-                )
+                ref = ticket_ref(self.code, record.type_seq)
+                self._queue(
+                    tx, Kind.TICKET, ref, record, record.payload,
+                    number=record.type_seq, origin_ref=origin,
+                )  # fmt: skip
         return Recorded(record, sale)
 
     def duplicate(self, number: int, training: bool) -> JournalRecord:
@@ -108,22 +127,8 @@ class Recorder:
     ) -> JournalRecord:
         with self.journal.transaction() as tx:
             record = tx.event(code, details=details)
-            enqueue(
-                tx.connection,
-                kind=Kind.CASH,
-                ref=movement_ref(self.code, record.seq),
-                payload={
-                    "payload": {
-                        **posted,
-                        "at": self._local(record.created_utc, "%Y-%m-%d %H:%M:%S"),
-                    },
-                    "date": self._local(record.created_utc, "%Y-%m-%d"),
-                    "journal_seq": record.seq,
-                    "journal_hash": record.hash,
-                },
-                created_at=record.created_utc,
-                journal_seq=record.seq,
-            )
+            posted = {**posted, "at": self._local_time(record)}
+            self._queue(tx, Kind.CASH, movement_ref(self.code, record.seq), record, posted)
         return record
 
     def close_session(
@@ -148,24 +153,13 @@ class Recorder:
                 None,
             )
             number = day.payload["no"] if day is not None else 0
-            enqueue(
-                tx.connection,
-                kind=Kind.CLOSURE,
-                ref=closure_ref(self.code, event.seq),
-                payload={
-                    "payload": {
-                        "cash_discrepancy": cash.discrepancy if cash else 0,
-                        "cash_counted": (cash.counted or 0) if cash else 0,
-                        "at": self._local(event.created_utc, "%Y-%m-%d %H:%M:%S"),
-                    },
-                    "date": self._local(event.created_utc, "%Y-%m-%d"),
-                    "journal_seq": event.seq,
-                    "journal_hash": event.hash,
-                    "number": number,
-                },
-                created_at=event.created_utc,
-                journal_seq=event.seq,
-            )
+            posted = {
+                "cash_discrepancy": cash.discrepancy if cash else 0,
+                "cash_counted": (cash.counted or 0) if cash else 0,
+                "at": self._local_time(event),
+            }
+            ref = closure_ref(self.code, event.seq)
+            self._queue(tx, Kind.CLOSURE, ref, event, posted, number=number)
         return number, event
 
     def current_session(self) -> CashSession | None:
