@@ -24,3 +24,4 @@ def parts(tmp_path_factory):
         running_virtual_printer(base / "printer") as printer,
     ):
         yield sandbox, printer, write_demo_config(base, sandbox, printer.connection_string)
+

@@ -11,9 +11,9 @@ import os
 
 import pytest
 
-from appliance.config import load_config
-from appliance.till.bootstrap import build_till
+from appliance.till import Till
 from tests.till.helpers import shop_of
+from tests.ui.helpers import selling_kiosk
 
 pytestmark = [
     pytest.mark.ui,
@@ -25,19 +25,11 @@ ELOISE = "L'Atelier d'Éloïse"
 
 @pytest.fixture(scope="module")
 def kiosk(parts):
-    from appliance.ui.app import KioskApp, StartPlan  # noqa: PLC0415
-    from tests.ui.kivy_driver import Driver  # noqa: PLC0415
+    def seller(till: Till) -> None:
+        till.set_seller(till.sellers()[0])
 
-    _sandbox, _printer, config = parts
-    till = build_till(load_config(config))
-    till.refresh_catalog()
-    till.open_session(5000)
-    till.set_seller(till.sellers()[0])
-    driver = Driver(KioskApp(StartPlan(till=till)))
-    driver.wait_for(lambda: driver.screen().name == "sale", what="sale screen")
-    yield driver
-    driver.close()
-    till.close()
+    with selling_kiosk(parts[2], prepare=seller) as driver:
+        yield driver
 
 
 def type_text(kiosk, dialog, text):

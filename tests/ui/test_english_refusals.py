@@ -10,8 +10,7 @@ import os
 
 import pytest
 
-from appliance.config import load_config
-from appliance.till.bootstrap import build_till
+from tests.ui.helpers import selling_kiosk
 
 pytestmark = [
     pytest.mark.ui,
@@ -23,20 +22,8 @@ MANAGER_PIN = "1234"  # the demo configuration's
 
 @pytest.fixture(scope="module")
 def kiosk(parts):
-    from appliance.ui.app import KioskApp, StartPlan  # noqa: PLC0415
-    from appliance.ui.i18n import tr  # noqa: PLC0415
-    from tests.ui.kivy_driver import Driver  # noqa: PLC0415
-
-    _sandbox, _printer, config = parts
-    till = build_till(load_config(config))
-    till.refresh_catalog()
-    till.open_session(5000)
-    driver = Driver(KioskApp(StartPlan(till=till, language="en")))
-    driver.wait_for(lambda: driver.screen().name == "sale", what="sale screen")
-    yield driver
-    tr.switch("fr")  # one translator per process: back to the source language, app still up
-    driver.close()
-    till.close()
+    with selling_kiosk(parts[2], language="en") as driver:
+        yield driver
 
 
 def shown(kiosk):
