@@ -14,7 +14,7 @@ as escapes inside strings).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -170,7 +170,3 @@ def changed_since(query: Query, modifiedtime: str | None) -> Query:
     if modifiedtime is None:
         return query
     return query.where(Condition("modifiedtime", ">=", modifiedtime))
-
-
-def ids_in(values: Sequence[str]) -> Condition:
-    return Condition("id", "IN", tuple(values))

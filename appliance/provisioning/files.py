@@ -33,11 +33,6 @@ def _owner_ids(root: Path, name: str | None) -> tuple[int, int] | None:
     return None
 
 
-def apply_changes(root: Path, changes: list[FileChange]) -> None:
-    """Put `changes` in place under `root`, all or nothing staged (see `apply_placed`)."""
-    apply_placed([(under(root, change.path), change) for change in changes], root)
-
-
 def apply_placed(placed: list[tuple[Path, FileChange]], root: Path) -> None:
     """Stage every file next to its target, then rename all into place.
 
