@@ -87,7 +87,7 @@ REFUSALS: dict[str, str] = {
     "register_refused": PASSED_ON,
     "no_kafinea_catalog": "pas de Kafinea configuré : catalogue local seulement",
     "no_kafinea_sync": "pas de Kafinea configuré : rien à synchroniser",
-    "kafinea": "catalogue non mis à jour, Kafinea injoignable : {reason}",
+    "kafinea": "catalogue non mis à jour : {reason}",
     "journal": PASSED_ON,
     "journal_verify_unavailable": "vérification du journal indisponible",
     "no_printer": NO_PRINTER,  # also the printer's line in the status

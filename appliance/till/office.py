@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from appliance import __version__
-from appliance.kafinea.errors import KafineaError
+from appliance.kafinea.errors import KafineaError, describe
 from appliance.ledger.export import export_archive
 from appliance.ledger.journal import key_id
 from appliance.pos.timestamps import utc_iso
@@ -95,7 +95,7 @@ class BackOffice(TillCore):
         except RefreshRefused as error:
             raise RegisterError("register_refused", reason=str(error)) from error
         except KafineaError as error:
-            raise TillError("kafinea", reason=str(error)) from error
+            raise TillError("kafinea", reason=describe(error)) from error
         self._p.catalog.set_refreshed_at(utc_iso(self._now()))
         with self._lock:
             self._renew_empty_ticket()

@@ -65,6 +65,7 @@ def test_kafinea_down_at_start_the_till_sells_from_its_cache(tmp_path, sandbox):
         with pytest.raises(TillError) as refused:
             till.refresh_catalog()
         assert refused.value.key == "kafinea"
+        assert refused.value.message.startswith("catalogue non mis à jour : Kafinea injoignable")
         report = till.sync_once()
         assert report.pending == 2 and "injoignable" in report.last_error
         assert till.sync_status().reachable is False
