@@ -103,7 +103,7 @@ _SENTENCES: tuple[tuple[type[KafineaError], str], ...] = (
     (ApiError, "Kafinea refuse l'opération : {message} ({code})"),
     (InsecureAddress, "adresse refusée : https:// obligatoire ({detail})"),
     (NotSent, "Kafinea injoignable : vérifiez le réseau et l'adresse ({detail})"),
-    (OutcomeUnknown, "Kafinea n'a pas répondu à temps ({detail})"),
+    (OutcomeUnknown, "réponse de Kafinea perdue ou trop lente ({detail})"),
     (ProtocolError, "le serveur ne répond pas comme un webservice Kafinea ({detail})"),
     (KafineaError, "erreur Kafinea ({detail})"),
 )

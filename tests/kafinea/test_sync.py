@@ -138,7 +138,7 @@ def test_connection_dropped_after_commit_never_makes_a_second_invoice(shop, db, 
     first = w.run_once()
     assert first.delivered == 0
     assert first.stopped_on.startswith(
-        "Kafinea n'a pas répondu à temps (connexion perdue pendant create vers 127.0.0.1:"
+        "réponse de Kafinea perdue ou trop lente (connexion perdue pendant create vers 127.0.0.1:"
     )
     assert w.state.reachable is False
     for _ in range(5):
